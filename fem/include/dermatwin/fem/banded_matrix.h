@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#ifndef dermatwin_fem_banded_matrix_h
+#define dermatwin_fem_banded_matrix_h
+
+#include <vector>
+
+namespace dermatwin::fem
+{
+  /**
+   * A square matrix with equal lower and upper bandwidth b, stored by
+   * diagonals: entry (i, j) with |i - j| <= b lives at data[(j - i + b) + i (2b+1)].
+   * 1D finite elements with DoFs sorted by depth give b = polynomial degree.
+   */
+  class BandedMatrix
+  {
+  public:
+    BandedMatrix() = default;
+    BandedMatrix(unsigned int n, unsigned int bandwidth);
+
+    unsigned int n() const { return n_; }
+    unsigned int bandwidth() const { return b_; }
+
+    double operator()(unsigned int i, unsigned int j) const;
+    double &entry(unsigned int i, unsigned int j);
+    void    add(unsigned int i, unsigned int j, double value);
+    /// this += factor * other (same shape).
+    void add(double factor, const BandedMatrix &other);
+    void set_zero();
+
+    /// y = A x.
+    void vmult(const std::vector<double> &x, std::vector<double> &y) const;
+    /// (A x)_i.
+    double row_times(unsigned int i, const double *x) const;
+    /// x^T A, i.e. column sums weighted by x; with x = 1 the column sums.
+    std::vector<double> column_sums() const;
+
+  private:
+    unsigned int        n_ = 0, b_ = 0;
+    std::vector<double> data_;
+  };
+
+  /**
+   * LU factorisation of a banded matrix without pivoting. Used for matrices
+   * of the form M + h S (M symmetric positive definite mass matrix, S
+   * positive semi-definite) after symmetric elimination of Dirichlet rows,
+   * for which elimination without pivoting is stable.
+   */
+  class BandedLU
+  {
+  public:
+    BandedLU() = default;
+    explicit BandedLU(const BandedMatrix &matrix);
+    void factorize(const BandedMatrix &matrix);
+    /// Overwrites @p rhs with the solution.
+    void solve(double *rhs) const;
+    void solve(std::vector<double> &rhs) const { solve(rhs.data()); }
+
+  private:
+    BandedMatrix lu_;
+  };
+} // namespace dermatwin::fem
+
+#endif

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dermatwin/fem/banded_matrix.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace dermatwin::fem
+{
+  BandedMatrix::BandedMatrix(const unsigned int n, const unsigned int bandwidth)
+    : n_(n)
+    , b_(bandwidth)
+    , data_(std::size_t(n) * (2 * bandwidth + 1), 0.)
+  {}
+
+  double BandedMatrix::operator()(const unsigned int i, const unsigned int j) const
+  {
+    if ((i > j ? i - j : j - i) > b_)
+      return 0.;
+    return data_[(j + b_ - i) + std::size_t(i) * (2 * b_ + 1)];
+  }
+
+  double &BandedMatrix::entry(const unsigned int i, const unsigned int j)
+  {
+    if ((i > j ? i - j : j - i) > b_)
+      throw std::out_of_range("BandedMatrix: entry outside the band");
+    return data_[(j + b_ - i) + std::size_t(i) * (2 * b_ + 1)];
+  }
+
+  void BandedMatrix::add(const unsigned int i, const unsigned int j, const double value)
+  {
+    entry(i, j) += value;
+  }
+
+  void BandedMatrix::add(const double factor, const BandedMatrix &other)
+  {
+    for (std::size_t k = 0; k < data_.size(); ++k)
+      data_[k] += factor * other.data_[k];
+  }
+
+  void BandedMatrix::set_zero()
+  {
+    std::fill(data_.begin(), data_.end(), 0.);
+  }
+
+  double BandedMatrix::row_times(const unsigned int i, const double *x) const
+  {
+    const unsigned int j0  = i > b_ ? i - b_ : 0;
+    const unsigned int j1  = std::min(n_ - 1, i + b_);
+    const double      *row = &data_[std::size_t(i) * (2 * b_ + 1) + b_ - i];
+    double             sum = 0;
+    for (unsigned int j = j0; j <= j1; ++j)
+      sum += row[j] * x[j];
+    return sum;
+  }
+
+  void BandedMatrix::vmult(const std::vector<double> &x, std::vector<double> &y) const
+  {
+    y.resize(n_);
+    for (unsigned int i = 0; i < n_; ++i)
+      y[i] = row_times(i, x.data());
+  }
+
+  std::vector<double> BandedMatrix::column_sums() const
+  {
+    std::vector<double> sums(n_, 0.);
+    for (unsigned int i = 0; i < n_; ++i)
+      for (unsigned int j = (i > b_ ? i - b_ : 0); j <= std::min(n_ - 1, i + b_); ++j)
+        sums[j] += (*this)(i, j);
+    return sums;
+  }
+
+  BandedLU::BandedLU(const BandedMatrix &matrix)
+  {
+    factorize(matrix);
+  }
+
+  void BandedLU::factorize(const BandedMatrix &matrix)
+  {
+    lu_                  = matrix;
+    const unsigned int n = lu_.n(), b = lu_.bandwidth();
+    for (unsigned int k = 0; k < n; ++k)
+      {
+        const double pivot = lu_(k, k);
+        if (!(std::abs(pivot) > 0) || !std::isfinite(pivot))
+          throw std::runtime_error("BandedLU: zero or non-finite pivot");
+        for (unsigned int i = k + 1; i <= std::min(n - 1, k + b); ++i)
+          {
+            const double factor = lu_(i, k) / pivot;
+            lu_.entry(i, k)     = factor;
+            for (unsigned int j = k + 1; j <= std::min(n - 1, k + b); ++j)
+              lu_.entry(i, j) -= factor * lu_(k, j);
+          }
+      }
+  }
+
+  void BandedLU::solve(double *x) const
+  {
+    const unsigned int n = lu_.n(), b = lu_.bandwidth();
+    for (unsigned int i = 0; i < n; ++i)
+      for (unsigned int k = (i > b ? i - b : 0); k < i; ++k)
+        x[i] -= lu_(i, k) * x[k];
+    for (unsigned int i = n; i-- > 0;)
+      {
+        for (unsigned int j = i + 1; j <= std::min(n - 1, i + b); ++j)
+          x[i] -= lu_(i, j) * x[j];
+        x[i] /= lu_(i, i);
+      }
+  }
+} // namespace dermatwin::fem

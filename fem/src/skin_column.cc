@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dermatwin/fem/skin_column.h>
+
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/dofs/dof_renumbering.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping_q1.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace dermatwin::fem
+{
+  namespace
+  {
+    double dot(const std::vector<double> &a, const double *b)
+    {
+      double sum = 0;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        sum += a[i] * b[i];
+      return sum;
+    }
+
+    void check_setup(const ColumnSetup &setup)
+    {
+      setup.layers.validate();
+      if (setup.initial_concentration_mg_per_cm3.size() != setup.layers.n_layers())
+        throw std::invalid_argument("column: one initial concentration per layer needed");
+      for (const double c : setup.initial_concentration_mg_per_cm3)
+        if (!std::isfinite(c) || c < 0)
+          throw std::invalid_argument("column: initial concentration must be finite and >= 0");
+      if (setup.fixed_top_concentration &&
+          !(std::isfinite(setup.donor_concentration_mg_per_cm3) &&
+            setup.donor_concentration_mg_per_cm3 >= 0 &&
+            setup.donor_vehicle_partition_coeff > 0))
+        throw std::invalid_argument("column: donor concentration must be finite and >= 0");
+      if (!(setup.dispersed_mg_per_cm2 >= 0) || !std::isfinite(setup.dispersed_mg_per_cm2))
+        throw std::invalid_argument("column: dispersed drug must be finite and >= 0");
+      if (setup.dispersed_mg_per_cm2 > 0 &&
+          (!setup.layers.has_role(LayerRole::patch) ||
+           !(setup.patch_solubility_mg_per_cm3 > 0) || !(setup.dissolution_rate_per_h > 0)))
+        throw std::invalid_argument(
+          "column: dispersed drug needs a patch layer, a solubility > 0 and a dissolution rate > 0");
+      if (setup.fe_degree < 1 || setup.fe_degree > 4)
+        throw std::invalid_argument("column: fe_degree must be 1..4");
+    }
+  } // namespace
+
+  SkinColumn::SkinColumn(const ColumnSetup &setup)
+    : setup_((check_setup(setup), setup))
+    , mesh_(setup_.layers, setup_.mesh)
+    , fe_(setup_.fe_degree)
+    , dof_handler_(mesh_.triangulation())
+  {
+    dof_handler_.distribute_dofs(fe_);
+    dealii::Tensor<1, 1> downwards;
+    downwards[0] = 1.;
+    dealii::DoFRenumbering::downstream(dof_handler_, downwards, true);
+    n_dofs_ = dof_handler_.n_dofs();
+
+    std::vector<dealii::Point<1>> points(n_dofs_);
+    dealii::DoFTools::map_dofs_to_support_points(dealii::MappingQ1<1>(), dof_handler_, points);
+    depths_.resize(n_dofs_);
+    for (unsigned int i = 0; i < n_dofs_; ++i)
+      depths_[i] = points[i][0];
+    top_dof_    = std::min_element(depths_.begin(), depths_.end()) - depths_.begin();
+    bottom_dof_ = std::max_element(depths_.begin(), depths_.end()) - depths_.begin();
+
+    dissolving_ = setup_.dispersed_mg_per_cm2 > 0;
+    assemble_layers();
+    update_configuration();
+  }
+
+  void SkinColumn::assemble_layers()
+  {
+    const unsigned int n_layers = setup_.layers.n_layers();
+    const unsigned int p        = fe_.degree;
+    mass_.assign(n_layers, BandedMatrix(n_dofs_, p));
+    stiffness_.assign(n_layers, BandedMatrix(n_dofs_, p));
+    uptake_.assign(n_layers, BandedMatrix(n_dofs_, p));
+    load_.assign(n_layers, std::vector<double>(n_dofs_, 0.));
+    dof_in_layer_.assign(n_layers, std::vector<bool>(n_dofs_, false));
+
+    const dealii::QGauss<1>  quadrature(p + 1);
+    dealii::FEValues<1>      fe_values(fe_, quadrature,
+                                  dealii::update_values | dealii::update_gradients |
+                                    dealii::update_JxW_values);
+    std::vector<dealii::types::global_dof_index> dofs(fe_.n_dofs_per_cell());
+
+    for (const auto &cell : dof_handler_.active_cell_iterators())
+      {
+        fe_values.reinit(cell);
+        cell->get_dof_indices(dofs);
+        const unsigned int l     = cell->material_id();
+        const Layer       &layer = setup_.layers[l];
+        const double       K = layer.partition_coefficient, D = layer.diffusivity_cm2_per_h,
+                     k = layer.blood_uptake_rate_per_h;
+        for (unsigned int q = 0; q < quadrature.size(); ++q)
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            {
+              const double phi_i = fe_values.shape_value(i, q), JxW = fe_values.JxW(q);
+              load_[l][dofs[i]] += phi_i * JxW;
+              for (unsigned int j = 0; j < dofs.size(); ++j)
+                {
+                  const double mass = K * phi_i * fe_values.shape_value(j, q) * JxW;
+                  mass_[l].add(dofs[i], dofs[j], mass);
+                  uptake_[l].add(dofs[i], dofs[j], k * mass);
+                  stiffness_[l].add(dofs[i], dofs[j],
+                                    K * D * fe_values.shape_grad(i, q)[0] *
+                                      fe_values.shape_grad(j, q)[0] * JxW);
+                }
+            }
+        for (const auto dof : dofs)
+          dof_in_layer_[l][dof] = true;
+      }
+  }
+
+  void SkinColumn::update_configuration()
+  {
+    const unsigned int n_layers = setup_.layers.n_layers();
+    const unsigned int p        = fe_.degree;
+    mass_now_                   = BandedMatrix(n_dofs_, p);
+    operator_now_               = BandedMatrix(n_dofs_, p);
+    source_now_.assign(n_dofs_, 0.);
+    BandedMatrix         uptake(n_dofs_, p);
+    std::vector<bool>    active(n_dofs_, false);
+    uptake_functional_.assign(n_dofs_, 0.);
+    dissolution_functional_.assign(n_dofs_, 0.);
+
+    for (unsigned int l = 0; l < n_layers; ++l)
+      {
+        const bool is_patch = setup_.layers[l].role == LayerRole::patch;
+        if (is_patch && !patch_attached_)
+          continue;
+        mass_now_.add(1., mass_[l]);
+        operator_now_.add(1., stiffness_[l]);
+        operator_now_.add(1., uptake_[l]);
+        uptake.add(1., uptake_[l]);
+        for (unsigned int i = 0; i < n_dofs_; ++i)
+          active[i] = active[i] || dof_in_layer_[l][i];
+        if (is_patch && dissolving_)
+          {
+            const double rate = setup_.dissolution_rate_per_h;
+            operator_now_.add(rate, mass_[l]);
+            const std::vector<double> sums = mass_[l].column_sums();
+            for (unsigned int i = 0; i < n_dofs_; ++i)
+              {
+                source_now_[i] += rate * setup_.patch_solubility_mg_per_cm3 * load_[l][i];
+                dissolution_functional_[i] += rate * sums[i];
+              }
+          }
+      }
+    uptake_functional_ = uptake.column_sums();
+
+    row_kind_.assign(n_dofs_, 0);
+    for (unsigned int i = 0; i < n_dofs_; ++i)
+      if (!active[i])
+        row_kind_[i] = 2;
+    if (setup_.fixed_top_concentration)
+      row_kind_[top_dof_] = 1;
+    if (setup_.sink_bottom)
+      row_kind_[bottom_dof_] = 1;
+    top_potential_ = setup_.fixed_top_concentration ?
+                       setup_.donor_concentration_mg_per_cm3 / setup_.donor_vehicle_partition_coeff :
+                       0.;
+    factors_.clear();
+  }
+
+  void SkinColumn::detach_patch()
+  {
+    if (!setup_.layers.has_role(LayerRole::patch))
+      throw std::logic_error("detach_patch: the column has no patch layer");
+    patch_attached_ = false;
+    dissolving_     = false;
+    update_configuration();
+  }
+
+  void SkinColumn::stop_dissolution()
+  {
+    dissolving_ = false;
+    update_configuration();
+  }
+
+  std::vector<double> SkinColumn::initial_state() const
+  {
+    std::vector<double> y(state_size(), 0.);
+    if (setup_.fixed_top_concentration)
+      y[top_dof_] = top_potential_;
+    else
+      {
+        // (K u0, v) = (c0, v): the projection keeps the initial amount exact.
+        for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
+          for (unsigned int i = 0; i < n_dofs_; ++i)
+            y[i] += setup_.initial_concentration_mg_per_cm3[l] * load_[l][i];
+        system_factor(0.).solve(y.data());
+      }
+    y[n_dofs_ + dispersed] = setup_.dispersed_mg_per_cm2;
+    return y;
+  }
+
+  const BandedLU &SkinColumn::system_factor(const double h_h) const
+  {
+    auto found = factors_.find(h_h);
+    if (found != factors_.end())
+      return *found->second;
+    if (factors_.size() > 64)
+      factors_.clear();
+
+    BandedMatrix matrix = mass_now_;
+    matrix.add(h_h, operator_now_);
+    const unsigned int b = matrix.bandwidth();
+    for (unsigned int d = 0; d < n_dofs_; ++d)
+      if (row_kind_[d] != 0)
+        {
+          for (unsigned int j = (d > b ? d - b : 0); j <= std::min(n_dofs_ - 1, d + b); ++j)
+            {
+              matrix.entry(d, j) = 0.;
+              matrix.entry(j, d) = 0.;
+            }
+          matrix.entry(d, d) = 1.;
+        }
+    auto &factor = factors_[h_h];
+    factor       = std::make_unique<BandedLU>(matrix);
+    return *factor;
+  }
+
+  void SkinColumn::implicit_euler_step(const double h_h, const double *y_old, double *y_new) const
+  {
+    const BandedLU     &lu = system_factor(h_h);
+    const unsigned int  b  = mass_now_.bandwidth();
+    std::vector<double> u_old(y_old, y_old + n_dofs_), rhs(n_dofs_);
+
+    for (unsigned int i = 0; i < n_dofs_; ++i)
+      rhs[i] = row_kind_[i] == 0 ? mass_now_.row_times(i, u_old.data()) + h_h * source_now_[i] :
+                                   u_old[i];
+    // Symmetric elimination of the Dirichlet values.
+    for (unsigned int d = 0; d < n_dofs_; ++d)
+      if (row_kind_[d] == 1)
+        {
+          const double value = d == top_dof_ && setup_.fixed_top_concentration ? top_potential_ : 0.;
+          rhs[d]             = value;
+          for (unsigned int i = (d > b ? d - b : 0); i <= std::min(n_dofs_ - 1, d + b); ++i)
+            if (row_kind_[i] == 0)
+              rhs[i] -= (mass_now_(i, d) + h_h * operator_now_(i, d)) * value;
+        }
+    lu.solve(rhs);
+    const double *u_new = rhs.data();
+
+    // Boundary fluxes as residuals of the unconstrained equations at the
+    // Dirichlet rows: this makes the amount balance exact.
+    auto boundary_inflow = [&](const unsigned int d) {
+      return mass_now_.row_times(d, u_new) - mass_now_.row_times(d, u_old.data()) +
+             h_h * (operator_now_.row_times(d, u_new) - source_now_[d]);
+    };
+    double scalars[n_scalars];
+    std::copy(y_old + n_dofs_, y_old + n_dofs_ + n_scalars, scalars);
+    scalars[absorbed] += h_h * dot(uptake_functional_, u_new);
+    if (dissolving_)
+      scalars[dispersed] -=
+        h_h * (std::accumulate(source_now_.begin(), source_now_.end(), 0.) -
+               dot(dissolution_functional_, u_new));
+    if (setup_.fixed_top_concentration)
+      scalars[entered] += boundary_inflow(top_dof_);
+    if (setup_.sink_bottom)
+      scalars[permeated] -= boundary_inflow(bottom_dof_);
+
+    std::copy(rhs.begin(), rhs.end(), y_new);
+    std::copy(scalars, scalars + n_scalars, y_new + n_dofs_);
+  }
+
+  double SkinColumn::amount(const double *y, const LayerRole role) const
+  {
+    if (role == LayerRole::patch && !patch_attached_)
+      return 0.;
+    double sum = 0;
+    for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
+      if (setup_.layers[l].role == role)
+        sum += dot(mass_[l].column_sums(), y);
+    return sum;
+  }
+
+  SkinColumn::Rates SkinColumn::rates(const double *y) const
+  {
+    // du/dt of the semi-discrete system: M u' = f - S u on the free rows.
+    std::vector<double> du(n_dofs_, 0.), residual_base(n_dofs_);
+    for (unsigned int i = 0; i < n_dofs_; ++i)
+      {
+        residual_base[i] = operator_now_.row_times(i, y) - source_now_[i];
+        du[i]            = row_kind_[i] == 0 ? -residual_base[i] : 0.;
+      }
+    system_factor(0.).solve(du);
+
+    Rates rates;
+    rates.to_blood = dot(uptake_functional_, y);
+    auto inflow    = [&](const unsigned int d) {
+      return mass_now_.row_times(d, du.data()) + residual_base[d];
+    };
+    const double dissolution =
+      dissolving_ ? std::accumulate(source_now_.begin(), source_now_.end(), 0.) -
+                      dot(dissolution_functional_, y) :
+                    0.;
+    if (setup_.fixed_top_concentration)
+      rates.into_skin = inflow(top_dof_);
+    else
+      for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
+        {
+          const LayerRole role = setup_.layers[l].role;
+          if ((role == LayerRole::patch && patch_attached_) || role == LayerRole::donor)
+            rates.into_skin -= dot(mass_[l].column_sums(), du.data());
+        }
+    if (patch_attached_)
+      rates.into_skin += dissolution;
+    if (setup_.sink_bottom)
+      rates.out = -inflow(bottom_dof_);
+    else
+      for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
+        if (setup_.layers[l].role == LayerRole::receptor)
+          rates.out += dot(mass_[l].column_sums(), du.data());
+    return rates;
+  }
+
+  std::vector<double> SkinColumn::state_scale() const
+  {
+    double u_scale = top_potential_, amount_scale = 0;
+    for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
+      {
+        const Layer &layer = setup_.layers[l];
+        const double c0    = setup_.initial_concentration_mg_per_cm3[l];
+        u_scale            = std::max(u_scale, c0 / layer.partition_coefficient);
+        amount_scale += c0 * layer.thickness_cm;
+      }
+    if (dissolving_)
+      u_scale = std::max(u_scale, setup_.patch_solubility_mg_per_cm3 /
+                                    setup_.layers[setup_.layers.first_with_role(LayerRole::patch)]
+                                      .partition_coefficient);
+    amount_scale += setup_.dispersed_mg_per_cm2;
+    if (setup_.fixed_top_concentration)
+      amount_scale = std::max(amount_scale, setup_.donor_concentration_mg_per_cm3 *
+                                              setup_.layers.total_thickness_cm());
+    if (!(u_scale > 0))
+      u_scale = 1.;
+    if (!(amount_scale > 0))
+      amount_scale = 1.;
+    std::vector<double> scale(state_size(), u_scale);
+    std::fill(scale.begin() + n_dofs_, scale.end(), amount_scale);
+    return scale;
+  }
+
+  double SkinColumn::concentration_at(const double *y, const double x_cm, const bool upper_side) const
+  {
+    std::vector<dealii::types::global_dof_index> dofs(fe_.n_dofs_per_cell());
+    for (const auto &cell : dof_handler_.active_cell_iterators())
+      {
+        const double x0 = cell->vertex(0)[0], x1 = cell->vertex(1)[0];
+        const bool   inside = upper_side ? (x_cm > x0 && x_cm <= x1) : (x_cm >= x0 && x_cm < x1);
+        const bool   last   = x_cm >= x1 && cell->at_boundary(1);
+        if (!inside && !last && !(x_cm <= x0 && cell->at_boundary(0)))
+          continue;
+        cell->get_dof_indices(dofs);
+        const double xi = std::clamp((x_cm - x0) / (x1 - x0), 0., 1.);
+        double       u  = 0;
+        for (unsigned int i = 0; i < dofs.size(); ++i)
+          u += y[dofs[i]] * fe_.shape_value(i, dealii::Point<1>(xi));
+        return setup_.layers[cell->material_id()].partition_coefficient * u;
+      }
+    return 0.;
+  }
+} // namespace dermatwin::fem

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dermatwin/fem/transdermal_body.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dermatwin::fem
+{
+  TransdermalBody::TransdermalBody(std::optional<pk::CompartmentModel> disposition)
+    : disposition_(std::move(disposition))
+  {
+    layout();
+  }
+
+  unsigned int TransdermalBody::add_column(std::unique_ptr<SkinColumn> column, const double area_cm2)
+  {
+    if (!(area_cm2 > 0))
+      throw std::invalid_argument("column area must be > 0");
+    columns_.push_back({std::move(column), area_cm2, 0, false});
+    layout();
+    return columns_.size() - 1;
+  }
+
+  void TransdermalBody::layout()
+  {
+    unsigned int offset = 0;
+    for (Column &c : columns_)
+      {
+        c.offset = offset;
+        offset += c.model->state_size();
+      }
+    pk_offset_ = offset;
+    size_      = offset + (disposition_ ? disposition_->n_compartments() + 1 : 0);
+  }
+
+  std::vector<double> TransdermalBody::zero_state() const
+  {
+    return std::vector<double>(size_, 0.);
+  }
+
+  void TransdermalBody::activate(const unsigned int c, std::vector<double> &y)
+  {
+    const std::vector<double> y0 = columns_[c].model->initial_state();
+    std::copy(y0.begin(), y0.end(), y.begin() + columns_[c].offset);
+    columns_[c].active = true;
+  }
+
+  double TransdermalBody::plasma_ng_per_mL(const std::vector<double> &y) const
+  {
+    if (!disposition_)
+      return 0.;
+    const unsigned int n = disposition_->n_compartments();
+    return disposition_->plasma_concentration_ng_per_mL(
+      Eigen::Map<const Eigen::VectorXd>(y.data() + pk_offset_, n));
+  }
+
+  double TransdermalBody::eliminated_mg(const std::vector<double> &y) const
+  {
+    return disposition_ ? y[pk_offset_ + disposition_->n_compartments()] : 0.;
+  }
+
+  double TransdermalBody::amount_in_body_mg(const std::vector<double> &y) const
+  {
+    double sum = 0;
+    if (disposition_)
+      for (unsigned int i = 0; i < disposition_->n_compartments(); ++i)
+        sum += y[pk_offset_ + i];
+    return sum;
+  }
+
+  void TransdermalBody::implicit_euler_step(const double h_h, const std::vector<double> &y_old,
+                                            std::vector<double> &y_new)
+  {
+    y_new.resize(size_);
+    double input_mg = 0; // absorbed by blood in this step, all columns
+    for (const Column &c : columns_)
+      {
+        const double *old_c = y_old.data() + c.offset;
+        double       *new_c = y_new.data() + c.offset;
+        if (!c.active)
+          {
+            std::copy(old_c, old_c + c.model->state_size(), new_c);
+            continue;
+          }
+        c.model->implicit_euler_step(h_h, old_c, new_c);
+        const unsigned int a = c.model->n_dofs() + SkinColumn::absorbed;
+        input_mg += c.area_cm2 * (new_c[a] - old_c[a]);
+      }
+    if (!disposition_)
+      return;
+
+    auto &step = pk_steps_[h_h];
+    if (!step)
+      {
+        if (pk_steps_.size() > 64)
+          {
+            pk_steps_.clear();
+            return implicit_euler_step(h_h, y_old, y_new);
+          }
+        step = std::make_unique<pk::ImplicitEulerStep>(*disposition_, h_h);
+      }
+    const unsigned int n = disposition_->n_compartments();
+    const Eigen::VectorXd x_new =
+      step->solve(Eigen::Map<const Eigen::VectorXd>(y_old.data() + pk_offset_, n), input_mg / h_h);
+    std::copy(x_new.data(), x_new.data() + n, y_new.begin() + pk_offset_);
+    const auto &p = disposition_->parameters();
+    y_new[pk_offset_ + n] =
+      y_old[pk_offset_ + n] + h_h * p.clearance_L_per_h / p.v1_L * x_new[0];
+  }
+
+  std::vector<double> TransdermalBody::error_floor() const
+  {
+    std::vector<double> floor(size_, 1e-300);
+    double              total_scale = 0;
+    for (const Column &c : columns_)
+      {
+        std::vector<double> scale = c.model->state_scale();
+        for (double &s : scale)
+          s *= 1e-3;
+        std::copy(scale.begin(), scale.end(), floor.begin() + c.offset);
+        total_scale += c.area_cm2 * scale.back();
+      }
+    for (unsigned int i = pk_offset_; i < size_; ++i)
+      floor[i] = std::max(1e-300, 0.1 * total_scale);
+    return floor;
+  }
+} // namespace dermatwin::fem

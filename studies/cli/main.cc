@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// dermatwin: the headless batch front end over dermatwin::studies.
+// Exit status: 0 success, 2 bad input (study, id, option), 1 internal failure.
+#include <dermatwin/materials/library.h>
+#include <dermatwin/studies/output.h>
+#include <dermatwin/studies/scenario.h>
+#include <dermatwin/studies/study.h>
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+using namespace dermatwin;
+
+namespace
+{
+  /// Prints a progress line on stderr once a run has taken over a second.
+  class ProgressLine
+  {
+  public:
+    bool operator()(const double fraction)
+    {
+      const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      if (elapsed > 1.0 && (fraction >= 1 || elapsed - last_ > 0.2))
+        {
+          last_ = elapsed;
+          const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+          std::fprintf(stderr, "\r[dermatwin] %5.1f %%  %.1f s elapsed, ETA %.1f s ", 100 * fraction,
+                       elapsed, eta);
+          shown_ = true;
+        }
+      return true;
+    }
+    ~ProgressLine()
+    {
+      if (shown_)
+        std::fprintf(stderr, "\n");
+    }
+
+  private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    double                                last_  = 0;
+    bool                                  shown_ = false;
+  };
+
+  std::string format(const std::optional<double> &value, const char *unit, const char *fmt = "%.4g")
+  {
+    if (!value)
+      return "n/a";
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, fmt, *value);
+    return std::string(buffer) + " " + unit;
+  }
+
+  int run_study(const std::string &file, const std::string &out, const std::vector<std::string> &sets)
+  {
+    const studies::Study        study = studies::load_study(file, sets);
+    const studies::ScenarioPlan plan  = studies::plan_scenario(study);
+    ProgressLine                progress;
+    const studies::Result       result =
+      studies::run_scenario(plan, [&](double f) { return progress(f); });
+    studies::write_results(out, result, plan);
+
+    const studies::Summary &s = result.summary;
+    std::cout << "DermaTwin " << studies::version() << ": " << (study.name.empty() ? file : study.name)
+              << "\n";
+    if (!result.in_vitro)
+      std::cout << "  Cmax            " << format(s.cmax_ng_per_mL, "ng/mL") << " at "
+                << format(s.tmax_h, "h", "%.1f") << "\n"
+                << "  AUC(0-last)     " << format(s.auc_0_last_ng_h_per_mL, "ng h/mL") << "\n"
+                << "  half-life after removal " << format(s.apparent_half_life_after_removal_h, "h", "%.1f")
+                << "\n";
+    else
+      std::cout << "  steady flux     " << format(s.steady_state_flux_ug_per_cm2_per_h, "ug/cm2/h")
+                << ", lag time " << format(s.lag_time_h, "h", "%.3g") << ", kp "
+                << format(s.permeability_coefficient_cm_per_h, "cm/h") << "\n";
+    std::printf("  delivered       %.4g ug of %.4g ug loaded; absorbed %.4g ug\n", s.delivered_ug,
+                s.total_load_ug, s.cumulative_absorbed_ug);
+    std::printf("  mass balance    %.1e (relative)\n", s.mass_balance_relative_error);
+    std::printf("  solver          %u DOFs, %u steps, %.3g ms\n", s.dof_count, s.time_steps,
+                1e3 * s.wall_time_s);
+    std::cout << "  results in      " << out << "/ (timeseries.csv, summary.json, study.resolved.yaml)\n";
+    return 0;
+  }
+
+  int validate_study(const std::string &file, const std::vector<std::string> &sets)
+  {
+    const studies::Study study = studies::load_study(file, sets);
+    studies::plan_scenario(study);
+    std::cout << file << ": valid (" << study.experiment << ")\n";
+    return 0;
+  }
+
+  int list_ids(const std::string &what)
+  {
+    const materials::Library &library = materials::Library::standard();
+    const std::vector<std::string> ids = what == "drugs"    ? library.drug_ids() :
+                                         what == "products" ? library.product_ids() :
+                                                              library.site_ids();
+    for (const std::string &id : ids)
+      {
+        const materials::Record &r = what == "drugs"    ? library.drug(id) :
+                                     what == "products" ? library.product(id) :
+                                                          library.site(id);
+        std::cout << id << "\t" << r.text_or("name", "") << "\n";
+      }
+    return 0;
+  }
+
+  int show_entry(const std::string &kind, const std::string &id)
+  {
+    const materials::Library &library = materials::Library::standard();
+    const materials::Record  &r       = kind == "drug"    ? library.drug(id) :
+                                        kind == "product" ? library.product(id) :
+                                                            library.site(id);
+    std::cout << kind << " " << r.id << ": " << r.text_or("name", "") << "\n  (" << r.file << ")\n";
+    for (const auto &[key, text] : r.text)
+      if (key != "id" && key != "name")
+        std::cout << "  " << key << ": " << text << "\n";
+    std::set<std::string> used;
+    for (const auto &[key, q] : r.quantities)
+      {
+        std::cout << "  " << key << " = " << q.value << " " << q.unit << "   [" << q.source << ", "
+                  << q.confidence << "]\n";
+        if (!q.note.empty())
+          std::cout << "      " << q.note << "\n";
+        used.insert(q.source);
+      }
+    std::cout << "Sources:\n";
+    for (const std::string &key : used)
+      std::cout << "  " << key << ": " << library.source(key).citation << "\n";
+    return 0;
+  }
+} // namespace
+
+int main(int argc, char **argv)
+{
+  CLI::App app{"DermaTwin: a digital twin of transdermal drug delivery"};
+  app.set_version_flag("--version", "dermatwin " + studies::version());
+  app.require_subcommand(1);
+
+  std::string              study_file, out_dir, what, kind, id;
+  std::vector<std::string> sets;
+  CLI::App *run_cmd = app.add_subcommand("run", "Run a study and write its results");
+  run_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();
+  run_cmd->add_option("--out", out_dir, "output folder (written atomically)")->required();
+  run_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
+
+  CLI::App *validate_cmd = app.add_subcommand("validate", "Check a study completely, run nothing");
+  validate_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();
+  validate_cmd->add_option("--set", sets, "override a study key: key.path=value");
+
+  CLI::App *list_cmd = app.add_subcommand("list", "List library ids");
+  list_cmd->add_option("WHAT", what, "drugs | sites | products")
+    ->required()
+    ->check(CLI::IsMember({"drugs", "sites", "products"}));
+
+  CLI::App *show_cmd = app.add_subcommand("show", "Show a library entry with its sources");
+  show_cmd->add_option("KIND", kind, "drug | site | product")
+    ->required()
+    ->check(CLI::IsMember({"drug", "site", "product"}));
+  show_cmd->add_option("ID", id, "library id")->required();
+
+  try
+    {
+      app.parse(argc, argv);
+    }
+  catch (const CLI::ParseError &e)
+    {
+      const int code = app.exit(e);
+      return code == 0 ? 0 : 2;
+    }
+
+  try
+    {
+      if (*run_cmd)
+        return run_study(study_file, out_dir, sets);
+      if (*validate_cmd)
+        return validate_study(study_file, sets);
+      if (*list_cmd)
+        return list_ids(what);
+      if (*show_cmd)
+        return show_entry(kind, id);
+    }
+  catch (const studies::StudyError &e)
+    {
+      std::cerr << e.what() << "\n";
+      return 2;
+    }
+  catch (const materials::LibraryError &e)
+    {
+      std::cerr << "dermatwin: " << e.what() << "\n";
+      return 2;
+    }
+  catch (const std::exception &e)
+    {
+      std::cerr << "dermatwin: internal error: " << e.what() << "\n";
+      return 1;
+    }
+  return 0;
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#ifndef dermatwin_studies_scenario_h
+#define dermatwin_studies_scenario_h
+
+#include <dermatwin/fem/extrapolated_euler.h>
+#include <dermatwin/fem/skin_column.h>
+#include <dermatwin/pk/compartment_model.h>
+#include <dermatwin/studies/study.h>
+
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dermatwin::studies
+{
+  /// One patch application (or the donor of a Franz cell) on its own piece
+  /// of skin, in solver units.
+  struct ColumnPlan
+  {
+    std::string     label;
+    fem::ColumnSetup setup;
+    double          area_cm2 = 1;
+    double          apply_h  = 0;
+    double          remove_h = std::numeric_limits<double>::infinity();
+    double          load_mg  = 0; ///< drug put on the skin at apply_h (0 for an infinite donor)
+  };
+
+  /// Everything a run needs, resolved from the study and the library.
+  struct ScenarioPlan
+  {
+    bool                                  in_vitro = false;
+    std::vector<ColumnPlan>               columns;
+    std::optional<pk::DispositionParameters> disposition;
+    double                                donor_concentration_mg_per_mL = 0; ///< infinite donor
+    double                                end_h = 120, output_every_h = 0.5;
+    fem::IntegratorOptions                integrator;
+    /// The resolved study (YAML text): every default and library value
+    /// filled in with its source.
+    std::string resolved_yaml;
+  };
+
+  /// Output table (STUDY_FORMAT.md section 3), one entry per output time.
+  struct TimeSeries
+  {
+    std::vector<double> time_h, plasma_ng_per_mL, input_rate_ug_per_h,
+      flux_into_skin_ug_per_cm2_per_h, flux_out_ug_per_cm2_per_h,
+      cumulative_permeated_ug_per_cm2, amount_in_patch_ug, amount_in_skin_ug,
+      cumulative_absorbed_ug, removed_with_patches_ug;
+  };
+
+  struct Summary
+  {
+    std::optional<double> cmax_ng_per_mL, tmax_h, auc_0_last_ng_h_per_mL,
+      apparent_half_life_after_removal_h;
+    std::optional<double> steady_state_flux_ug_per_cm2_per_h, lag_time_h,
+      permeability_coefficient_cm_per_h;
+    double delivered_ug = 0, amount_left_in_patch_ug = 0, amount_in_skin_at_end_ug = 0,
+           cumulative_absorbed_ug = 0, total_load_ug = 0, mass_balance_relative_error = 0;
+    unsigned int dof_count = 0, time_steps = 0, euler_substeps = 0;
+    double       wall_time_s = 0;
+  };
+
+  struct Result
+  {
+    bool       in_vitro = false;
+    TimeSeries series;
+    Summary    summary;
+  };
+
+  /// Builds the columns, PK model and solver settings of a checked study.
+  ScenarioPlan plan_scenario(const Study &study);
+
+  /// Called after each output time with the fraction done (0..1); return
+  /// false to cancel (the run then throws std::runtime_error("cancelled")).
+  using Progress = std::function<bool(double fraction)>;
+
+  /// Runs the plan: skin columns and PK in one implicit system, restarting
+  /// the integrator at every application, removal and depletion event.
+  Result run_scenario(const ScenarioPlan &plan, const Progress &progress = {});
+
+  /// Apparent elimination half-life from a log-linear least-squares fit of
+  /// (t, c) with c > 0; empty if fewer than 3 points or no decline.
+  std::optional<double> log_linear_half_life(const std::vector<double> &t_h,
+                                             const std::vector<double> &c);
+} // namespace dermatwin::studies
+
+#endif

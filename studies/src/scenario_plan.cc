@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// From a checked study and the library to solver-ready columns (solver units:
+// cm, h, mg) and a resolved study file in which every value carries its source.
+#include <dermatwin/materials/library.h>
+#include <dermatwin/studies/scenario.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <set>
+
+namespace dermatwin::studies
+{
+  namespace
+  {
+    using materials::Library;
+    using materials::Quantity;
+    using materials::Record;
+
+    constexpr double um_to_cm     = 1e-4;
+    constexpr double per_s_to_per_h = 3600.;
+
+    /// Accuracy presets: mesh, element degree, time tolerance.
+    void apply_accuracy(const SimulationSpec &sim, fem::ColumnSetup &setup,
+                        fem::IntegratorOptions &integrator)
+    {
+      unsigned int cells = 2;
+      double       rtol  = 1e-5;
+      if (sim.accuracy == "coarse")
+        cells = 1, rtol = 1e-3;
+      else if (sim.accuracy == "fine")
+        cells = 8, rtol = 1e-8;
+      setup.fe_degree            = sim.fe_degree.value_or(2);
+      setup.mesh.cells_per_layer = sim.cells_per_layer.value_or(cells);
+      integrator.relative_tolerance = sim.relative_tolerance.value_or(rtol);
+      integrator.first_step_h       = 1e-4;
+    }
+
+    /// Collects the sources used, for the resolved file.
+    struct Emitter
+    {
+      YAML::Emitter         out;
+      std::set<std::string> sources;
+
+      void quantity(const std::string &key, const Quantity &q, const double factor = 1)
+      {
+        out << YAML::Key << key << YAML::Value << q.value * factor;
+        out << YAML::Comment(q.source + ", " + q.confidence);
+        sources.insert(q.source);
+      }
+      void number(const std::string &key, const double value, const std::string &comment = "")
+      {
+        out << YAML::Key << key << YAML::Value << value;
+        if (!comment.empty())
+          out << YAML::Comment(comment);
+      }
+    };
+
+    fem::Layer skin_layer(const std::string &name, const double thickness_um,
+                          const double diffusivity_cm2_per_s, const double partition,
+                          const double uptake_per_h)
+    {
+      fem::Layer layer;
+      layer.name                    = name;
+      layer.role                    = fem::LayerRole::skin;
+      layer.thickness_cm            = thickness_um * um_to_cm;
+      layer.diffusivity_cm2_per_h   = diffusivity_cm2_per_s * per_s_to_per_h;
+      layer.partition_coefficient   = partition;
+      layer.blood_uptake_rate_per_h = uptake_per_h;
+      return layer;
+    }
+
+    /// Layers of the library skin at a site for a library drug. Partition
+    /// coefficients are relative to water divided by @p reference_partition.
+    std::vector<fem::Layer> library_skin(const Record &drug, const Record &site,
+                                         const bool in_vivo, const std::string &preparation,
+                                         const double dermatomed_um,
+                                         const double reference_partition, Emitter &e)
+    {
+      struct Part
+      {
+        const char *name, *thickness_key;
+      };
+      std::vector<Part> parts = {{"stratum_corneum", "stratum_corneum_thickness_um"},
+                                 {"viable_epidermis", "viable_epidermis_thickness_um"},
+                                 {"dermis", "dermis_thickness_um"}};
+      if (!in_vivo && preparation == "epidermis")
+        parts.pop_back();
+      std::vector<fem::Layer> layers;
+      double                  depth_um = 0;
+      e.out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
+      for (const Part &part : parts)
+        {
+          const std::string prefix = std::string("skin.") + part.name + ".";
+          double thickness = site.value(part.thickness_key);
+          if (!in_vivo && preparation == "dermatomed" && std::string(part.name) == "dermis")
+            thickness = std::max(1.0, dermatomed_um - depth_um);
+          depth_um += thickness;
+          const Quantity &D = drug.quantity(prefix + "diffusivity_cm2_per_s");
+          const Quantity &K = drug.quantity(prefix + "partition_coefficient");
+          double          k = 0;
+          e.out << YAML::BeginMap;
+          e.out << YAML::Key << "name" << YAML::Value << part.name;
+          if (!in_vivo && preparation == "dermatomed" && std::string(part.name) == "dermis")
+            e.number("thickness_um", thickness, "dermatomed_thickness_um minus epidermis");
+          else
+            e.quantity("thickness_um", site.quantity(part.thickness_key));
+          e.quantity("diffusivity_cm2_per_s", D);
+          e.quantity("partition_coefficient", K, 1. / reference_partition);
+          if (in_vivo && std::string(part.name) == "dermis")
+            {
+              const Quantity &clearance = drug.quantity("dermal_clearance_per_h");
+              const Quantity &perfusion = site.quantity("perfusion_factor");
+              k = clearance.value * perfusion.value;
+              e.number("blood_uptake_rate_per_h", k,
+                       "dermal_clearance_per_h (" + clearance.source + ") x perfusion_factor (" +
+                         perfusion.source + ")");
+              e.sources.insert(clearance.source);
+              e.sources.insert(perfusion.source);
+            }
+          e.out << YAML::EndMap;
+          layers.push_back(skin_layer(part.name, thickness, D.value, K.value / reference_partition, k));
+        }
+      e.out << YAML::EndSeq;
+      return layers;
+    }
+
+    std::vector<fem::Layer> explicit_skin(const std::vector<LayerSpec> &specs, Emitter &e)
+    {
+      std::vector<fem::Layer> layers;
+      e.out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
+      for (const LayerSpec &s : specs)
+        {
+          layers.push_back(skin_layer(s.name, s.thickness_um, s.diffusivity_cm2_per_s,
+                                      s.partition_coefficient, s.blood_uptake_rate_per_h));
+          e.out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << s.name
+                << YAML::Key << "thickness_um" << YAML::Value << s.thickness_um << YAML::Key
+                << "diffusivity_cm2_per_s" << YAML::Value << s.diffusivity_cm2_per_s
+                << YAML::Key << "partition_coefficient" << YAML::Value
+                << s.partition_coefficient << YAML::Key << "blood_uptake_rate_per_h"
+                << YAML::Value << s.blood_uptake_rate_per_h << YAML::EndMap;
+        }
+      e.out << YAML::EndSeq;
+      return layers;
+    }
+
+    /// The patch of one application, from the product or the inline mapping.
+    PatchSpec resolve_patch(const ApplicationSpec &a, const Library &library, Emitter &e,
+                            double &wear_h)
+    {
+      PatchSpec patch;
+      e.out << YAML::Key << "patch" << YAML::Value << YAML::BeginMap;
+      if (a.patch)
+        {
+          patch = *a.patch;
+          e.number("area_cm2", patch.area_cm2, "study");
+          e.number("drug_load_mg", patch.drug_load_mg, "study");
+          e.number("thickness_um", patch.thickness_um, "study");
+          e.number("diffusivity_cm2_per_s", patch.diffusivity_cm2_per_s, "study");
+          if (std::isfinite(patch.solubility_mg_per_mL))
+            e.number("solubility_mg_per_mL", patch.solubility_mg_per_mL, "study");
+        }
+      else
+        {
+          const Record &product = library.product(a.product);
+          e.out << YAML::Comment("product " + a.product + ": " + product.text_or("name", ""));
+          patch.area_cm2              = product.value("area_cm2");
+          patch.drug_load_mg          = product.value("drug_load_mg");
+          patch.thickness_um          = product.value("patch.thickness_um");
+          patch.diffusivity_cm2_per_s = product.value("patch.diffusivity_cm2_per_s");
+          patch.solubility_mg_per_mL  = product.value("patch.solubility_mg_per_mL");
+          patch.partition_coefficient_to_water = product.value("patch.partition_coefficient_to_water");
+          e.quantity("area_cm2", product.quantity("area_cm2"));
+          e.quantity("drug_load_mg", product.quantity("drug_load_mg"));
+          e.quantity("thickness_um", product.quantity("patch.thickness_um"));
+          e.quantity("diffusivity_cm2_per_s", product.quantity("patch.diffusivity_cm2_per_s"));
+          e.quantity("solubility_mg_per_mL", product.quantity("patch.solubility_mg_per_mL"));
+          if (product.has("wear_time_h"))
+            wear_h = product.value("wear_time_h");
+        }
+      // Skin partition coefficients in the resolved file are relative to the
+      // patch matrix, so the patch itself has K = 1 there.
+      e.number("partition_coefficient", 1, "reference phase");
+      e.number("dissolution_rate_per_h", patch.dissolution_rate_per_h, "default");
+      e.out << YAML::EndMap;
+      return patch;
+    }
+
+    /// The patch matrix is the reference phase (K = 1): skin partition
+    /// coefficients are relative to it.
+    ColumnPlan patch_column(const PatchSpec &patch, const std::vector<fem::Layer> &skin)
+    {
+      ColumnPlan c;
+      c.area_cm2 = patch.area_cm2;
+      c.load_mg  = patch.drug_load_mg;
+      fem::Layer matrix;
+      matrix.name                  = "patch";
+      matrix.role                  = fem::LayerRole::patch;
+      matrix.thickness_cm          = patch.thickness_um * um_to_cm;
+      matrix.diffusivity_cm2_per_h = patch.diffusivity_cm2_per_s * per_s_to_per_h;
+      matrix.partition_coefficient = 1.;
+      const double load_per_volume = patch.drug_load_mg / (patch.area_cm2 * matrix.thickness_cm);
+      const double dissolved = std::min(load_per_volume, patch.solubility_mg_per_mL);
+      std::vector<fem::Layer> layers{matrix};
+      layers.insert(layers.end(), skin.begin(), skin.end());
+      c.setup.layers = fem::LayerStack(layers);
+      c.setup.initial_concentration_mg_per_cm3.assign(layers.size(), 0.);
+      c.setup.initial_concentration_mg_per_cm3[0] = dissolved;
+      if (load_per_volume > patch.solubility_mg_per_mL)
+        {
+          c.setup.dispersed_mg_per_cm2 = (load_per_volume - dissolved) * matrix.thickness_cm;
+          c.setup.patch_solubility_mg_per_cm3 = patch.solubility_mg_per_mL;
+          c.setup.dissolution_rate_per_h      = patch.dissolution_rate_per_h;
+        }
+      return c;
+    }
+
+    void emit_pk(const Study &s, const Library &library, ScenarioPlan &plan, Emitter &e)
+    {
+      pk::DispositionParameters p;
+      e.out << YAML::Key << "pk" << YAML::Value << YAML::BeginMap;
+      if (s.pk.from_library)
+        {
+          const Record &drug = library.drug(s.drug.id);
+          const std::string model = drug.text_or("pk.model", "");
+          p.kind                  = pk::model_kind_from_string(model);
+          e.out << YAML::Key << "model" << YAML::Value << model;
+          auto take = [&](const char *key, double &into) {
+            const std::string path = std::string("pk.") + key;
+            if (drug.has(path))
+              {
+                into = drug.value(path);
+                e.quantity(key, drug.quantity(path));
+              }
+          };
+          take("clearance_L_per_h", p.clearance_L_per_h);
+          take("v1_L", p.v1_L);
+          take("v2_L", p.v2_L);
+          take("q_L_per_h", p.q2_L_per_h);
+          take("v3_L", p.v3_L);
+          take("q3_L_per_h", p.q3_L_per_h);
+        }
+      else
+        {
+          p.kind              = pk::model_kind_from_string(s.pk.model);
+          p.clearance_L_per_h = s.pk.clearance_L_per_h;
+          p.v1_L = s.pk.v1_L, p.v2_L = s.pk.v2_L, p.q2_L_per_h = s.pk.q_L_per_h;
+          p.v3_L = s.pk.v3_L, p.q3_L_per_h = s.pk.q3_L_per_h;
+          e.out << YAML::Key << "model" << YAML::Value << s.pk.model;
+          e.number("clearance_L_per_h", p.clearance_L_per_h, "study");
+          e.number("v1_L", p.v1_L, "study");
+          if (p.kind != pk::ModelKind::one_compartment)
+            e.number("v2_L", p.v2_L, "study"), e.number("q_L_per_h", p.q2_L_per_h, "study");
+          if (p.kind == pk::ModelKind::three_compartment)
+            e.number("v3_L", p.v3_L, "study"), e.number("q3_L_per_h", p.q3_L_per_h, "study");
+        }
+      e.out << YAML::EndMap;
+      pk::CompartmentModel check(p); // throws on bad values
+      plan.disposition = p;
+    }
+
+    void plan_in_vivo(const Study &s, const Library &library, ScenarioPlan &plan, Emitter &e)
+    {
+      e.out << YAML::Key << "patient" << YAML::Value << YAML::BeginMap;
+      e.number("age_years", s.age_years);
+      e.out << YAML::Key << "sex" << YAML::Value << s.sex;
+      e.number("body_weight_kg", s.body_weight_kg);
+      e.out << YAML::EndMap;
+
+      e.out << YAML::Key << "application" << YAML::Value << YAML::BeginSeq;
+      for (std::size_t i = 0; i < s.applications.size(); ++i)
+        {
+          const ApplicationSpec &a = s.applications[i];
+          e.out << YAML::BeginMap;
+          double          wear_h = std::numeric_limits<double>::infinity();
+          const PatchSpec patch  = resolve_patch(a, library, e, wear_h);
+          if (!a.site.empty())
+            e.out << YAML::Comment("site " + a.site + ", resolved into skin.layers");
+
+          // Library skin partition coefficients are relative to water; divide
+          // by the patch/water partition to make them relative to the patch.
+          const bool   library_skin_used = a.skin_layers.empty();
+          const double patch_partition =
+            library_skin_used ? patch.partition_coefficient_to_water : 1.;
+          if (library_skin_used && s.drug.inline_mapping)
+            throw StudyError(s.file, 1, "application." + std::to_string(i) + ".skin.layers",
+                             "an inline drug needs explicit skin layers (QSPR is not part of "
+                             "this version)");
+          e.out << YAML::Key << "skin" << YAML::Value << YAML::BeginMap;
+          std::vector<fem::Layer> skin =
+            library_skin_used ?
+              library_skin(library.drug(s.drug.id), library.site(a.site), true, "", 0,
+                           patch_partition, e) :
+              explicit_skin(a.skin_layers, e);
+          e.out << YAML::EndMap;
+
+          const double wear = a.remove_h ? *a.remove_h - a.apply_h : wear_h;
+          e.number("apply_h", a.apply_h);
+          if (std::isfinite(wear))
+            e.number("remove_h", a.apply_h + wear, a.remove_h ? "study" : "product wear time");
+          if (a.repeat_every_h)
+            e.number("repeat_every_h", *a.repeat_every_h);
+          e.number("repeats", a.repeats);
+          e.out << YAML::EndMap;
+
+          for (unsigned int r = 0; r < a.repeats; ++r)
+            {
+              const double apply = a.apply_h + r * a.repeat_every_h.value_or(0.);
+              if (apply >= plan.end_h)
+                break;
+              ColumnPlan column = patch_column(patch, skin);
+              column.label      = "application " + std::to_string(i) + " #" + std::to_string(r + 1);
+              column.apply_h    = apply;
+              column.remove_h   = apply + wear;
+              plan.columns.push_back(column);
+            }
+        }
+      e.out << YAML::EndSeq;
+      emit_pk(s, library, plan, e);
+    }
+
+    void plan_franz(const Study &s, const Library &library, ScenarioPlan &plan, Emitter &e)
+    {
+      e.out << YAML::Key << "skin" << YAML::Value << YAML::BeginMap;
+      e.number("area_cm2", s.skin_area_cm2);
+      std::vector<fem::Layer> skin =
+        s.skin_layers.empty() ?
+          library_skin(library.drug(s.drug.id), library.site(s.site), false, s.preparation,
+                       s.dermatomed_thickness_um, 1., e) :
+          explicit_skin(s.skin_layers, e);
+      e.out << YAML::EndMap;
+      ColumnPlan column;
+      column.label    = "Franz cell";
+      column.area_cm2 = s.skin_area_cm2;
+      std::vector<fem::Layer> layers;
+      std::vector<double>     c0;
+      // Well-mixed compartments: a layer whose mixing time L^2/D is 3.6 s.
+      auto mixed = [](const std::string &name, const fem::LayerRole role, const double L_cm,
+                      const double K) {
+        fem::Layer layer;
+        layer.name = name, layer.role = role, layer.thickness_cm = L_cm;
+        layer.diffusivity_cm2_per_h = L_cm * L_cm / 1e-3;
+        layer.partition_coefficient = K;
+        return layer;
+      };
+      e.out << YAML::Key << "donor" << YAML::Value << YAML::BeginMap;
+      e.out << YAML::Key << "type" << YAML::Value << s.donor_type;
+      e.number("concentration_mg_per_mL", s.donor_concentration_mg_per_mL);
+      if (s.donor_type == "finite")
+        {
+          const double L_cm = s.donor_volume_uL_per_cm2 * 1e-3;
+          layers.push_back(mixed("donor", fem::LayerRole::donor, L_cm, 1.));
+          c0.push_back(s.donor_concentration_mg_per_mL);
+          column.load_mg = s.donor_concentration_mg_per_mL * L_cm * s.skin_area_cm2;
+          e.number("volume_uL_per_cm2", s.donor_volume_uL_per_cm2);
+        }
+      else
+        {
+          column.setup.fixed_top_concentration        = true;
+          column.setup.donor_concentration_mg_per_cm3 = s.donor_concentration_mg_per_mL;
+          plan.donor_concentration_mg_per_mL          = s.donor_concentration_mg_per_mL;
+        }
+      e.out << YAML::EndMap;
+      for (const fem::Layer &layer : skin)
+        layers.push_back(layer), c0.push_back(0.);
+
+      e.out << YAML::Key << "receptor" << YAML::Value << YAML::BeginMap;
+      e.out << YAML::Key << "type" << YAML::Value << s.receptor_type;
+      if (s.receptor_type == "finite")
+        {
+          layers.push_back(mixed("receptor", fem::LayerRole::receptor,
+                                 s.receptor_volume_mL / s.skin_area_cm2,
+                                 s.receptor_partition_coefficient));
+          c0.push_back(0.);
+          e.number("volume_mL", s.receptor_volume_mL);
+          e.number("partition_coefficient", s.receptor_partition_coefficient);
+        }
+      else
+        column.setup.sink_bottom = true;
+      e.out << YAML::EndMap;
+
+      column.setup.layers                           = fem::LayerStack(layers);
+      column.setup.initial_concentration_mg_per_cm3 = c0;
+      plan.columns.push_back(column);
+    }
+  } // namespace
+
+  ScenarioPlan plan_scenario(const Study &s)
+  {
+    const Library &library = Library::standard();
+    ScenarioPlan   plan;
+    plan.in_vitro       = s.in_vitro();
+    plan.end_h          = s.simulation.end_h;
+    plan.output_every_h = s.simulation.output_every_h;
+
+    Emitter e;
+    e.out << YAML::Comment("Resolved by DermaTwin: every default and library value filled in; "
+                           "runs without the library");
+    e.out << YAML::BeginMap;
+    e.out << YAML::Key << "format" << YAML::Value << s.format;
+    if (!s.name.empty())
+      e.out << YAML::Key << "name" << YAML::Value << s.name;
+    e.out << YAML::Key << "experiment" << YAML::Value << s.experiment;
+    if (!s.drug.id.empty())
+      {
+        e.out << YAML::Key << "drug" << YAML::Value << YAML::BeginMap;
+        e.out << YAML::Key << "name" << YAML::Value << s.drug.id;
+        if (s.drug.inline_mapping)
+          {
+            e.number("molecular_weight_g_per_mol", s.drug.molecular_weight_g_per_mol, "study");
+            e.number("log_kow", s.drug.log_kow, "study");
+          }
+        else
+          {
+            const Record &drug = library.drug(s.drug.id);
+            e.quantity("molecular_weight_g_per_mol", drug.quantity("molecular_weight_g_per_mol"));
+            e.quantity("log_kow", drug.quantity("log_kow"));
+          }
+        e.out << YAML::EndMap;
+      }
+    if (plan.in_vitro)
+      plan_franz(s, library, plan, e);
+    else
+      plan_in_vivo(s, library, plan, e);
+
+    e.out << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap;
+    e.out << YAML::Key << "geometry" << YAML::Value << s.simulation.geometry;
+    e.number("end_h", s.simulation.end_h);
+    e.number("output_every_h", s.simulation.output_every_h);
+    e.out << YAML::Key << "accuracy" << YAML::Value << s.simulation.accuracy;
+    fem::ColumnSetup preset;
+    apply_accuracy(s.simulation, preset, plan.integrator);
+    e.number("fe_degree", preset.fe_degree);
+    e.number("cells_per_layer", preset.mesh.cells_per_layer);
+    e.number("relative_tolerance", plan.integrator.relative_tolerance);
+    e.out << YAML::EndMap;
+    for (ColumnPlan &c : plan.columns)
+      {
+        c.setup.fe_degree = preset.fe_degree;
+        c.setup.mesh      = preset.mesh;
+      }
+
+    e.out << YAML::EndMap;
+    plan.resolved_yaml = std::string(e.out.c_str()) + "\n# Sources\n";
+    for (const std::string &key : e.sources)
+      plan.resolved_yaml += "#   " + key + ": " + library.source(key).citation + "\n";
+    return plan;
+  }
+} // namespace dermatwin::studies

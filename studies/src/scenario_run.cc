@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The time loop of a scenario: events (application, removal, depletion of
+// dispersed drug), output rows, and the summary metrics.
+#include <dermatwin/fem/transdermal_body.h>
+#include <dermatwin/studies/scenario.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace dermatwin::studies
+{
+  namespace
+  {
+    constexpr double mg_to_ug = 1000.;
+    const double     nan      = std::numeric_limits<double>::quiet_NaN();
+
+    struct Event
+    {
+      double       t_h;
+      unsigned int column;
+      bool         apply;
+    };
+
+    std::vector<Event> schedule(const ScenarioPlan &plan)
+    {
+      std::vector<Event> events;
+      for (unsigned int c = 0; c < plan.columns.size(); ++c)
+        {
+          events.push_back({plan.columns[c].apply_h, c, true});
+          if (plan.columns[c].remove_h < plan.end_h)
+            events.push_back({plan.columns[c].remove_h, c, false});
+        }
+      std::stable_sort(events.begin(), events.end(),
+                       [](const Event &a, const Event &b) { return a.t_h < b.t_h; });
+      return events;
+    }
+
+    /// Smallest dispersed amount among the columns still dissolving, scaled
+    /// by its initial value (+1 when none): the depletion event function.
+    double depletion_margin(const fem::TransdermalBody &body, const std::vector<double> &y)
+    {
+      double margin = 1;
+      for (unsigned int c = 0; c < body.n_columns(); ++c)
+        if (body.active(c) && body.column(c).dissolving())
+          {
+            const fem::SkinColumn &col = body.column(c);
+            margin = std::min(margin, y[body.offset(c) + col.n_dofs() + fem::SkinColumn::dispersed] /
+                                        col.setup().dispersed_mg_per_cm2);
+          }
+      return margin;
+    }
+
+    /// Drives the integrator and the events, and records the output rows.
+    class Runner
+    {
+    public:
+      Runner(const ScenarioPlan &plan)
+        : plan_(plan)
+        , body_(plan.disposition ? std::optional<pk::CompartmentModel>(*plan.disposition)
+                                 : std::nullopt)
+        , integrator_(plan.integrator)
+      {
+        for (const ColumnPlan &c : plan.columns)
+          body_.add_column(std::make_unique<fem::SkinColumn>(c.setup), c.area_cm2);
+        y_ = body_.zero_state();
+      }
+
+      Result run(const Progress &progress)
+      {
+        const auto         start  = std::chrono::steady_clock::now();
+        const std::vector<Event> events = schedule(plan_);
+        std::size_t        next   = 0;
+        const double       dt     = plan_.output_every_h;
+        const unsigned int n_out  = std::max(1., std::ceil(plan_.end_h / dt - 1e-9));
+
+        auto process_events_at = [&](const double t) {
+          while (next < events.size() && events[next].t_h <= t + 1e-12)
+            handle(events[next++]);
+        };
+        process_events_at(0.);
+        record();
+        for (unsigned int k = 1; k <= n_out; ++k)
+          {
+            const double t_out = std::min(k * dt, plan_.end_h);
+            while (next < events.size() && events[next].t_h < t_out - 1e-12)
+              {
+                advance_to(events[next].t_h);
+                process_events_at(t_);
+              }
+            advance_to(t_out);
+            process_events_at(t_out);
+            record();
+            if (progress && !progress(t_ / plan_.end_h))
+              throw std::runtime_error("cancelled");
+          }
+        summarise();
+        result_.summary.wall_time_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return result_;
+      }
+
+    private:
+      void advance_to(const double t_target)
+      {
+        while (t_ < t_target)
+          if (integrator_.advance(body_, t_, t_target, y_,
+                                  [this](const std::vector<double> &y) {
+                                    return depletion_margin(body_, y);
+                                  }))
+            {
+              for (unsigned int c = 0; c < body_.n_columns(); ++c)
+                if (body_.active(c) && body_.column(c).dissolving() &&
+                    depletion_margin_of(c) <= 1e-9)
+                  body_.column(c).stop_dissolution();
+              integrator_.restart();
+            }
+        t_ = t_target;
+      }
+
+      double depletion_margin_of(const unsigned int c) const
+      {
+        const fem::SkinColumn &col = body_.column(c);
+        return y_[body_.offset(c) + col.n_dofs() + fem::SkinColumn::dispersed] /
+               col.setup().dispersed_mg_per_cm2;
+      }
+
+      void handle(const Event &event)
+      {
+        const unsigned int c = event.column;
+        if (event.apply)
+          {
+            body_.activate(c, y_);
+            loaded_mg_ += plan_.columns[c].load_mg;
+          }
+        else
+          {
+            fem::SkinColumn &col       = body_.column(c);
+            double          &dispersed = y_[body_.offset(c) + col.n_dofs() + fem::SkinColumn::dispersed];
+            removed_mg_ += body_.area_cm2(c) *
+                           (col.amount(y_.data() + body_.offset(c), fem::LayerRole::patch) + dispersed);
+            dispersed = 0;
+            col.detach_patch();
+          }
+        integrator_.restart();
+        last_event_h_ = t_;
+      }
+
+      /// Amounts [mg] and mean fluxes [mg/cm^2/h] of the current state.
+      struct Snapshot
+      {
+        double patch = 0, skin = 0, delivered_out = 0, entered = 0;
+        double input_mg_per_h = 0, flux_in = 0, flux_out = 0, area_in = 0, area_all = 0;
+      };
+
+      Snapshot snapshot(const std::vector<double> &y) const
+      {
+        Snapshot s;
+        for (unsigned int c = 0; c < body_.n_columns(); ++c)
+          {
+            if (!body_.active(c))
+              continue;
+            const fem::SkinColumn &col = body_.column(c);
+            const double          *yc  = y.data() + body_.offset(c);
+            const double           A   = body_.area_cm2(c);
+            const fem::SkinColumn::Rates rates = col.rates(yc);
+            const double *scalars = yc + col.n_dofs();
+            s.input_mg_per_h += A * rates.to_blood;
+            if (col.patch_attached() || col.setup().layers.has_role(fem::LayerRole::donor) ||
+                col.setup().fixed_top_concentration)
+              {
+                s.flux_in += A * rates.into_skin;
+                s.area_in += A;
+              }
+            s.flux_out += A * (plan_.in_vitro ? rates.out : rates.to_blood);
+            s.area_all += A;
+            s.patch += A * (col.amount(yc, fem::LayerRole::patch) + col.amount(yc, fem::LayerRole::donor) +
+                            (col.patch_attached() ? scalars[fem::SkinColumn::dispersed] : 0.));
+            s.skin += A * col.amount(yc, fem::LayerRole::skin);
+            s.delivered_out += A * (plan_.in_vitro ? scalars[fem::SkinColumn::permeated] +
+                                                       col.amount(yc, fem::LayerRole::receptor) :
+                                                     scalars[fem::SkinColumn::absorbed]);
+            s.entered += A * scalars[fem::SkinColumn::entered];
+          }
+        if (s.area_in > 0)
+          s.flux_in /= s.area_in;
+        if (s.area_all > 0)
+          s.flux_out /= s.area_all;
+        return s;
+      }
+
+      void record()
+      {
+        const Snapshot s = snapshot(y_);
+        TimeSeries    &ts = result_.series;
+        ts.time_h.push_back(t_);
+        ts.plasma_ng_per_mL.push_back(body_.has_pk() ? body_.plasma_ng_per_mL(y_) : nan);
+        ts.input_rate_ug_per_h.push_back(s.input_mg_per_h * mg_to_ug);
+        ts.flux_into_skin_ug_per_cm2_per_h.push_back(s.flux_in * mg_to_ug);
+        ts.flux_out_ug_per_cm2_per_h.push_back(s.flux_out * mg_to_ug);
+        ts.cumulative_permeated_ug_per_cm2.push_back(
+          s.area_all > 0 ? s.delivered_out / s.area_all * mg_to_ug : 0.);
+        const bool infinite_donor = plan_.donor_concentration_mg_per_mL > 0;
+        ts.amount_in_patch_ug.push_back(infinite_donor ? nan : s.patch * mg_to_ug);
+        ts.amount_in_skin_ug.push_back(s.skin * mg_to_ug);
+        ts.cumulative_absorbed_ug.push_back(s.delivered_out * mg_to_ug);
+        ts.removed_with_patches_ug.push_back(removed_mg_ * mg_to_ug);
+        refine_peak_if_found();
+        states_.push_back(y_);
+        if (states_.size() > 2)
+          states_.erase(states_.begin());
+        state_times_.push_back(t_);
+        if (state_times_.size() > 2)
+          state_times_.erase(state_times_.begin());
+      }
+
+      /// Cmax and Tmax between output times: when the previous row is a
+      /// new local maximum and no event lies in the bracket, maximise the
+      /// plasma level over the bracket by golden-section search, integrating
+      /// from the stored state at its start.
+      void refine_peak_if_found()
+      {
+        const auto &c = result_.series.plasma_ng_per_mL;
+        const std::size_t k = c.size() - 1;
+        if (!body_.has_pk() || k < 2 || states_.size() < 2)
+          return;
+        if (!(c[k - 1] >= c[k - 2] && c[k - 1] > c[k] && c[k - 1] > peak_ng_per_mL_))
+          return;
+        peak_ng_per_mL_ = c[k - 1];
+        peak_h_         = result_.series.time_h[k - 1];
+        const double t0 = state_times_[0];
+        if (last_event_h_ > t0 + 1e-12 || depletion_margin(body_, states_[0]) < 1)
+          return; // configuration changed inside the bracket: keep the grid value
+        const double span = t_ - t0;
+        auto plasma_at = [&](const double tau) {
+          fem::IntegratorOptions options = plan_.integrator;
+          options.first_step_h           = std::max(tau, 1e-12);
+          fem::ExtrapolatedEuler local(options);
+          std::vector<double>    y = states_[0];
+          double                 t = 0;
+          local.advance(body_, t, tau, y);
+          return body_.plasma_ng_per_mL(y);
+        };
+        const double g = 0.5 * (std::sqrt(5.) - 1.);
+        double a = 0, b = span, x1 = b - g * (b - a), x2 = a + g * (b - a);
+        double f1 = plasma_at(x1), f2 = plasma_at(x2);
+        for (int it = 0; it < 40 && b - a > 1e-7 * span; ++it)
+          if (f1 > f2)
+            b = x2, x2 = x1, f2 = f1, x1 = b - g * (b - a), f1 = plasma_at(x1);
+          else
+            a = x1, x1 = x2, f1 = f2, x2 = a + g * (b - a), f2 = plasma_at(x2);
+        const double best = f1 > f2 ? f1 : f2;
+        if (best > peak_ng_per_mL_)
+          peak_ng_per_mL_ = best, peak_h_ = t0 + (f1 > f2 ? x1 : x2);
+      }
+
+      void summarise()
+      {
+        const TimeSeries &ts = result_.series;
+        Summary          &s  = result_.summary;
+        const Snapshot    end = snapshot(y_);
+        s.total_load_ug            = loaded_mg_ * mg_to_ug;
+        s.amount_left_in_patch_ug  = (end.patch + removed_mg_) * mg_to_ug;
+        s.amount_in_skin_at_end_ug = end.skin * mg_to_ug;
+        s.cumulative_absorbed_ug   = end.delivered_out * mg_to_ug;
+        s.delivered_ug = plan_.donor_concentration_mg_per_mL > 0 ?
+                           end.entered * mg_to_ug :
+                           s.total_load_ug - s.amount_left_in_patch_ug;
+        const double input     = loaded_mg_ + end.entered;
+        const double accounted = end.patch + removed_mg_ + end.skin + end.delivered_out;
+        s.mass_balance_relative_error = input > 0 ? std::abs(accounted - input) / input : 0.;
+        if (body_.has_pk())
+          {
+            // The PK balance closes too: absorbed = in body + eliminated.
+            const double body_balance = std::abs(body_.amount_in_body_mg(y_) +
+                                                 body_.eliminated_mg(y_) - end.delivered_out);
+            if (input > 0)
+              s.mass_balance_relative_error =
+                std::max(s.mass_balance_relative_error, body_balance / input);
+          }
+        for (unsigned int c = 0; c < body_.n_columns(); ++c)
+          s.dof_count += body_.column(c).n_dofs();
+        s.time_steps     = integrator_.statistics().accepted_steps;
+        s.euler_substeps = integrator_.statistics().euler_substeps;
+
+        if (body_.has_pk())
+          summarise_plasma(ts, s);
+        else
+          summarise_permeation(ts, s);
+      }
+
+      void summarise_plasma(const TimeSeries &ts, Summary &s) const
+      {
+        const auto  &c   = ts.plasma_ng_per_mL;
+        const size_t top = std::max_element(c.begin(), c.end()) - c.begin();
+        s.cmax_ng_per_mL = std::max(c[top], peak_ng_per_mL_);
+        s.tmax_h         = peak_ng_per_mL_ >= c[top] ? peak_h_ : ts.time_h[top];
+        // AUC exactly: eliminated = CL * integral of C.
+        const auto &p = body_.disposition().parameters();
+        s.auc_0_last_ng_h_per_mL = body_.eliminated_mg(y_) / p.clearance_L_per_h * mg_to_ug;
+
+        double last_removal = -1, last_apply = -1;
+        for (const ColumnPlan &col : plan_.columns)
+          {
+            last_apply = std::max(last_apply, col.apply_h);
+            if (col.remove_h < plan_.end_h)
+              last_removal = std::max(last_removal, col.remove_h);
+          }
+        if (last_removal >= last_apply && last_removal >= 0)
+          {
+            std::vector<double> t, v;
+            for (std::size_t i = 0; i < ts.time_h.size(); ++i)
+              if (ts.time_h[i] >= last_removal - 1e-12 && c[i] > 0)
+                t.push_back(ts.time_h[i]), v.push_back(c[i]);
+            s.apparent_half_life_after_removal_h = log_linear_half_life(t, v);
+          }
+      }
+
+      void summarise_permeation(const TimeSeries &ts, Summary &s) const
+      {
+        // Linear part of the cumulative curve: the last third of the run,
+        // accepted as steady when the flux there changes by < 2 %.
+        const std::size_t n = ts.time_h.size();
+        if (n < 6)
+          return;
+        const std::size_t first = (2 * n) / 3;
+        const double f_mid = ts.flux_out_ug_per_cm2_per_h[first], f_end = ts.flux_out_ug_per_cm2_per_h[n - 1];
+        if (!(f_end > 0) || std::abs(f_end - f_mid) > 0.02 * f_end)
+          return;
+        double st = 0, sq = 0, stt = 0, stq = 0, m = 0;
+        for (std::size_t i = first; i < n; ++i)
+          {
+            const double t = ts.time_h[i], q = ts.cumulative_permeated_ug_per_cm2[i];
+            st += t, sq += q, stt += t * t, stq += t * q, m += 1;
+          }
+        const double slope = (m * stq - st * sq) / (m * stt - st * st);
+        const double icpt  = (sq - slope * st) / m;
+        s.steady_state_flux_ug_per_cm2_per_h = slope;
+        s.lag_time_h                         = -icpt / slope;
+        if (plan_.donor_concentration_mg_per_mL > 0)
+          s.permeability_coefficient_cm_per_h =
+            slope / (plan_.donor_concentration_mg_per_mL * mg_to_ug);
+      }
+
+      const ScenarioPlan     &plan_;
+      fem::TransdermalBody    body_;
+      fem::ExtrapolatedEuler  integrator_;
+      std::vector<double>     y_;
+      double                  t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0;
+      double                  peak_ng_per_mL_ = -1, peak_h_ = 0;
+      std::vector<std::vector<double>> states_;
+      std::vector<double>     state_times_;
+      Result                  result_;
+    };
+  } // namespace
+
+  Result run_scenario(const ScenarioPlan &plan, const Progress &progress)
+  {
+    Runner runner(plan);
+    Result result   = runner.run(progress);
+    result.in_vitro = plan.in_vitro;
+    return result;
+  }
+
+  std::optional<double> log_linear_half_life(const std::vector<double> &t_h,
+                                             const std::vector<double> &c)
+  {
+    if (t_h.size() < 3 || t_h.size() != c.size())
+      return std::nullopt;
+    double st = 0, sy = 0, stt = 0, sty = 0, m = 0;
+    for (std::size_t i = 0; i < t_h.size(); ++i)
+      {
+        if (!(c[i] > 0))
+          continue;
+        const double y = std::log(c[i]);
+        st += t_h[i], sy += y, stt += t_h[i] * t_h[i], sty += t_h[i] * y, m += 1;
+      }
+    if (m < 3)
+      return std::nullopt;
+    const double slope = (m * sty - st * sy) / (m * stt - st * st);
+    if (!(slope < 0))
+      return std::nullopt;
+    return std::log(2.) / -slope;
+  }
+} // namespace dermatwin::studies

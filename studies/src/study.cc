@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dermatwin/materials/library.h>
+#include <dermatwin/studies/study.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace dermatwin::studies
+{
+  StudyError::StudyError(const std::string &file_, const int line_, const std::string &key_,
+                         const std::string &message)
+    : std::runtime_error(file_ + ":" + std::to_string(line_) + ": " + key_ + ": " + message)
+    , file(file_)
+    , key(key_)
+    , line(line_)
+  {}
+
+  namespace
+  {
+    using materials::join;
+
+    /// Reads typed values from the YAML tree with messages that name the
+    /// file, line and key path.
+    class Reader
+    {
+    public:
+      explicit Reader(std::string file)
+        : file_(std::move(file))
+      {}
+
+      [[noreturn]] void fail(const YAML::Node &node, const std::string &key,
+                             const std::string &message) const
+      {
+        const int line = node.IsDefined() ? int(node.Mark().line) + 1 : 1;
+        throw StudyError(file_, line < 1 ? 1 : line, key, message);
+      }
+
+      void only_keys(const YAML::Node &map, const std::string &path,
+                     const std::vector<std::string> &allowed) const
+      {
+        if (!map.IsMap())
+          fail(map, path.empty() ? "(root)" : path, "expected a mapping of keys");
+        const std::set<std::string> ok(allowed.begin(), allowed.end());
+        for (const auto &entry : map)
+          {
+            const std::string key = entry.first.as<std::string>();
+            if (!ok.count(key))
+              fail(entry.first, path.empty() ? key : path + "." + key,
+                   "unknown key (allowed: " + join(allowed) + ")");
+          }
+      }
+
+      double number(const YAML::Node &node, const std::string &key, const double min,
+                    const double max, const bool min_inclusive = true) const
+      {
+        if (!node.IsScalar())
+          fail(node, key, "expected a number (allowed: " + range(min, max, min_inclusive) + ")");
+        const std::string text = node.Scalar();
+        double            value;
+        try
+          {
+            value = node.as<double>();
+          }
+        catch (const YAML::Exception &)
+          {
+            static const std::regex with_unit(R"(^\s*[-+]?[0-9.eE+-]+\s*[A-Za-z%/µ]+.*$)");
+            if (std::regex_match(text, with_unit))
+              fail(node, key, "'" + text + "' has a unit in the value; write the number alone, "
+                              "the unit is in the key name (allowed: " +
+                                range(min, max, min_inclusive) + ")");
+            fail(node, key, "'" + text + "' is not a number (allowed: " +
+                              range(min, max, min_inclusive) + ")");
+          }
+        if (!std::isfinite(value))
+          fail(node, key, "'" + text + "' is not a finite number (allowed: " +
+                            range(min, max, min_inclusive) + ")");
+        if (value < min || value > max || (!min_inclusive && value == min))
+          fail(node, key, "value " + text + " is out of range (allowed: " +
+                            range(min, max, min_inclusive) + ")");
+        return value;
+      }
+
+      double number_or(const YAML::Node &map, const std::string &name, const std::string &path,
+                       const double fallback, const double min, const double max,
+                       const bool min_inclusive = true) const
+      {
+        const YAML::Node node = map[name];
+        return node ? number(node, path + name, min, max, min_inclusive) : fallback;
+      }
+
+      double required_number(const YAML::Node &map, const std::string &name,
+                             const std::string &path, const double min, const double max,
+                             const bool min_inclusive = true) const
+      {
+        const YAML::Node node = map[name];
+        if (!node)
+          fail(map, path + name,
+               "missing required key (allowed: " + range(min, max, min_inclusive) + ")");
+        return number(node, path + name, min, max, min_inclusive);
+      }
+
+      std::string choice(const YAML::Node &node, const std::string &key,
+                         const std::vector<std::string> &allowed) const
+      {
+        const std::string value = text(node, key);
+        for (const std::string &a : allowed)
+          if (value == a)
+            return value;
+        fail(node, key, "'" + value + "' is not allowed (allowed: " + join(allowed) + ")");
+      }
+
+      std::string text(const YAML::Node &node, const std::string &key) const
+      {
+        if (!node.IsScalar() || node.Scalar().empty())
+          fail(node, key, "expected a text value");
+        return node.Scalar();
+      }
+
+      static std::string range(const double min, const double max, const bool min_inclusive)
+      {
+        std::ostringstream out;
+        out << (min_inclusive ? ">= " : "> ") << min;
+        if (max < std::numeric_limits<double>::max())
+          out << " and <= " << max;
+        return out.str();
+      }
+
+    private:
+      std::string file_;
+    };
+
+    constexpr double unbounded = std::numeric_limits<double>::max();
+
+    LayerSpec read_layer(const Reader &r, const YAML::Node &node, const std::string &path)
+    {
+      r.only_keys(node, path,
+                  {"name", "thickness_um", "diffusivity_cm2_per_s", "partition_coefficient",
+                   "blood_uptake_rate_per_h"});
+      LayerSpec layer;
+      layer.name = node["name"] ? r.text(node["name"], path + ".name") : "layer";
+      const std::string p = path + ".";
+      layer.thickness_um  = r.required_number(node, "thickness_um", p, 0, 1e5, false);
+      layer.diffusivity_cm2_per_s =
+        r.required_number(node, "diffusivity_cm2_per_s", p, 0, 1e-2, false);
+      layer.partition_coefficient =
+        r.required_number(node, "partition_coefficient", p, 0, 1e8, false);
+      layer.blood_uptake_rate_per_h =
+        r.number_or(node, "blood_uptake_rate_per_h", p, 0, 0, 1e4);
+      return layer;
+    }
+
+    std::vector<LayerSpec> read_layers(const Reader &r, const YAML::Node &node,
+                                       const std::string &path)
+    {
+      if (!node.IsSequence() || node.size() == 0)
+        r.fail(node, path, "expected a non-empty list of layers, outermost first");
+      std::vector<LayerSpec> layers;
+      for (std::size_t i = 0; i < node.size(); ++i)
+        layers.push_back(read_layer(r, node[i], path + "." + std::to_string(i)));
+      return layers;
+    }
+
+    PatchSpec read_patch(const Reader &r, const YAML::Node &node, const std::string &path)
+    {
+      r.only_keys(node, path,
+                  {"area_cm2", "drug_load_mg", "thickness_um", "diffusivity_cm2_per_s",
+                   "solubility_mg_per_mL", "partition_coefficient", "dissolution_rate_per_h"});
+      const std::string p = path + ".";
+      PatchSpec         patch;
+      patch.area_cm2      = r.required_number(node, "area_cm2", p, 0, 1000, false);
+      patch.drug_load_mg  = r.required_number(node, "drug_load_mg", p, 0, 1e4, false);
+      patch.thickness_um  = r.required_number(node, "thickness_um", p, 0, 1e4, false);
+      patch.diffusivity_cm2_per_s =
+        r.required_number(node, "diffusivity_cm2_per_s", p, 0, 1e-2, false);
+      patch.solubility_mg_per_mL = r.number_or(node, "solubility_mg_per_mL", p,
+                                               patch.solubility_mg_per_mL, 0, unbounded, false);
+      if (std::isinf(patch.solubility_mg_per_mL))
+        patch.solubility_mg_per_mL = std::numeric_limits<double>::infinity();
+      patch.partition_coefficient_to_water =
+        r.number_or(node, "partition_coefficient", p, 1, 0, 1e8, false);
+      patch.dissolution_rate_per_h =
+        r.number_or(node, "dissolution_rate_per_h", p, patch.dissolution_rate_per_h, 0, 1e6, false);
+      return patch;
+    }
+
+    ApplicationSpec read_application(const Reader &r, const YAML::Node &node,
+                                     const std::string &path,
+                                     const materials::Library &library)
+    {
+      r.only_keys(node, path,
+                  {"product", "patch", "site", "acupoint", "apply_h", "remove_h",
+                   "repeat_every_h", "repeats", "skin"});
+      const std::string p = path + ".";
+      ApplicationSpec   a;
+      if (node["product"] && node["patch"])
+        r.fail(node, path, "give either 'product' or 'patch', not both");
+      if (node["product"])
+        {
+          a.product = r.text(node["product"], p + "product");
+          if (!library.has_product(a.product))
+            r.fail(node["product"], p + "product",
+                   "unknown product '" + a.product + "' (allowed: " +
+                     join(library.product_ids()) + ")");
+        }
+      else if (node["patch"])
+        a.patch = read_patch(r, node["patch"], p + "patch");
+      else
+        r.fail(node, p + "product", "missing: give a 'product' id or a 'patch' mapping");
+
+      if (node["skin"])
+        {
+          r.only_keys(node["skin"], p + "skin", {"layers"});
+          a.skin_layers = read_layers(r, node["skin"]["layers"], p + "skin.layers");
+        }
+      const bool has_site = bool(node["site"]), has_acupoint = bool(node["acupoint"]);
+      if (has_site == has_acupoint && a.skin_layers.empty())
+        r.fail(node, p + "site", "give exactly one of 'site' or 'acupoint'");
+      if (has_site)
+        {
+          a.site = r.text(node["site"], p + "site");
+          if (!library.has_site(a.site))
+            r.fail(node["site"], p + "site",
+                   "unknown site '" + a.site + "' (allowed: " + join(library.site_ids()) + ")");
+        }
+      if (has_acupoint)
+        {
+          a.acupoint = r.text(node["acupoint"], p + "acupoint");
+          r.fail(node["acupoint"], p + "acupoint",
+                 "unknown acupoint '" + a.acupoint +
+                   "' (allowed: none yet; the acupoint library is not part of this version, "
+                   "use 'site')");
+        }
+      a.apply_h = r.number_or(node, "apply_h", p, 0, 0, 1e5);
+      if (node["remove_h"])
+        {
+          a.remove_h = r.number(node["remove_h"], p + "remove_h", 0, 1e5);
+          if (*a.remove_h <= a.apply_h)
+            r.fail(node["remove_h"], p + "remove_h",
+                   "remove_h must be later than apply_h (allowed: > " +
+                     std::to_string(a.apply_h) + ")");
+        }
+      if (node["repeat_every_h"])
+        a.repeat_every_h = r.number(node["repeat_every_h"], p + "repeat_every_h", 0, 1e5, false);
+      if (node["repeats"])
+        a.repeats = static_cast<unsigned int>(r.number(node["repeats"], p + "repeats", 1, 1000));
+      if (node["repeats"] && double(a.repeats) != node["repeats"].as<double>())
+        r.fail(node["repeats"], p + "repeats", "expected a whole number (allowed: 1..1000)");
+      if (a.repeats > 1 && !a.repeat_every_h)
+        r.fail(node["repeats"], p + "repeat_every_h", "repeats > 1 needs repeat_every_h");
+      return a;
+    }
+
+    void read_in_vivo(const Reader &r, const YAML::Node &root, Study &s,
+                      const materials::Library &library)
+    {
+      if (const YAML::Node patient = root["patient"])
+        {
+          r.only_keys(patient, "patient", {"age_years", "sex", "body_weight_kg"});
+          s.age_years      = r.number_or(patient, "age_years", "patient.", 45, 18, 100);
+          s.body_weight_kg = r.number_or(patient, "body_weight_kg", "patient.", 70, 30, 250);
+          if (patient["sex"])
+            s.sex = r.choice(patient["sex"], "patient.sex", {"female", "male"});
+        }
+      const YAML::Node apps = root["application"];
+      if (!apps)
+        r.fail(root, "application", "missing required key (a list of patches)");
+      if (!apps.IsSequence() || apps.size() == 0)
+        r.fail(apps, "application", "expected a non-empty list of patch applications");
+      for (std::size_t i = 0; i < apps.size(); ++i)
+        s.applications.push_back(
+          read_application(r, apps[i], "application." + std::to_string(i), library));
+
+      for (std::size_t i = 0; i < s.applications.size(); ++i)
+        if (!s.applications[i].product.empty())
+          {
+            const std::string product_drug =
+              library.product(s.applications[i].product).text_or("drug", "");
+            if (!s.drug.inline_mapping && product_drug != s.drug.id)
+              r.fail(apps[i]["product"], "application." + std::to_string(i) + ".product",
+                     "product contains '" + product_drug + "', the study's drug is '" +
+                       s.drug.id + "'");
+          }
+
+      const YAML::Node pk = root["pk"];
+      if (!pk || (pk.IsScalar() && pk.Scalar() == "library"))
+        s.pk.from_library = true;
+      else if (pk.IsMap())
+        {
+          r.only_keys(pk, "pk",
+                      {"model", "clearance_L_per_h", "v1_L", "v2_L", "q_L_per_h", "q2_L_per_h",
+                       "v3_L", "q3_L_per_h"});
+          s.pk.from_library = false;
+          if (!pk["model"])
+            r.fail(pk, "pk.model",
+                   "missing (allowed: one_compartment, two_compartment, three_compartment)");
+          s.pk.model              = r.choice(pk["model"], "pk.model",
+                                             {"one_compartment", "two_compartment", "three_compartment"});
+          s.pk.clearance_L_per_h  = r.required_number(pk, "clearance_L_per_h", "pk.", 0, 1e5, false);
+          s.pk.v1_L               = r.required_number(pk, "v1_L", "pk.", 0, 1e6, false);
+          if (s.pk.model != "one_compartment")
+            {
+              s.pk.v2_L = r.required_number(pk, "v2_L", "pk.", 0, 1e6, false);
+              s.pk.q_L_per_h = pk["q2_L_per_h"] ?
+                                 r.required_number(pk, "q2_L_per_h", "pk.", 0, 1e6, false) :
+                                 r.required_number(pk, "q_L_per_h", "pk.", 0, 1e6, false);
+            }
+          if (s.pk.model == "three_compartment")
+            {
+              s.pk.v3_L       = r.required_number(pk, "v3_L", "pk.", 0, 1e6, false);
+              s.pk.q3_L_per_h = r.required_number(pk, "q3_L_per_h", "pk.", 0, 1e6, false);
+            }
+        }
+      else
+        r.fail(pk, "pk", "expected 'library' or a mapping with model and parameters");
+      if (s.pk.from_library && s.drug.inline_mapping)
+        r.fail(root["drug"], "pk", "an inline drug has no library PK: give a pk mapping");
+    }
+
+    void read_franz(const Reader &r, const YAML::Node &root, Study &s,
+                    const materials::Library &library)
+    {
+      const YAML::Node skin = root["skin"];
+      if (!skin)
+        r.fail(root, "skin", "missing required key for a Franz cell (area_cm2, layers or site)");
+      r.only_keys(skin, "skin", {"area_cm2", "layers", "preparation"});
+      s.skin_area_cm2 = r.number_or(skin, "area_cm2", "skin.", 1, 0, 1000, false);
+      if (skin["layers"])
+        s.skin_layers = read_layers(r, skin["layers"], "skin.layers");
+      else
+        {
+          if (!root["site"])
+            r.fail(skin, "skin.layers", "give skin.layers or a library 'site'");
+          s.site = r.text(root["site"], "site");
+          if (!library.has_site(s.site))
+            r.fail(root["site"], "site",
+                   "unknown site '" + s.site + "' (allowed: " + join(library.site_ids()) + ")");
+          if (skin["preparation"])
+            s.preparation = r.choice(skin["preparation"], "skin.preparation",
+                                     {"epidermis", "dermatomed", "full_thickness"});
+          if (s.drug.id.empty() || s.drug.inline_mapping)
+            r.fail(root["drug"] ? root["drug"] : root, "drug",
+                   "library skin needs a library drug (QSPR for inline drugs is not part of "
+                   "this version; give skin.layers instead)");
+        }
+      s.dermatomed_thickness_um =
+        r.number_or(root, "dermatomed_thickness_um", "", 500, 0, 1e5, false);
+
+      const YAML::Node donor = root["donor"];
+      if (!donor)
+        r.fail(root, "donor", "missing required key (type, concentration_mg_per_mL)");
+      r.only_keys(donor, "donor", {"type", "concentration_mg_per_mL", "volume_uL_per_cm2"});
+      s.donor_type = donor["type"] ? r.choice(donor["type"], "donor.type", {"infinite", "finite"})
+                                   : "infinite";
+      s.donor_concentration_mg_per_mL =
+        r.required_number(donor, "concentration_mg_per_mL", "donor.", 0, 1e4, false);
+      if (s.donor_type == "finite")
+        s.donor_volume_uL_per_cm2 =
+          r.required_number(donor, "volume_uL_per_cm2", "donor.", 0, 1e5, false);
+
+      if (const YAML::Node receptor = root["receptor"])
+        {
+          r.only_keys(receptor, "receptor", {"type", "volume_mL", "partition_coefficient"});
+          s.receptor_type = receptor["type"] ?
+                              r.choice(receptor["type"], "receptor.type", {"sink", "finite"}) :
+                              "sink";
+          if (s.receptor_type == "finite")
+            {
+              s.receptor_volume_mL = r.required_number(receptor, "volume_mL", "receptor.", 0, 1e4, false);
+              s.receptor_partition_coefficient =
+                r.number_or(receptor, "partition_coefficient", "receptor.", 1, 0, 1e8, false);
+            }
+        }
+    }
+
+    void read_simulation(const Reader &r, const YAML::Node &root, Study &s)
+    {
+      const YAML::Node sim = root["simulation"];
+      if (!sim)
+        return;
+      r.only_keys(sim, "simulation",
+                  {"geometry", "end_h", "output_every_h", "accuracy", "fe_degree",
+                   "cells_per_layer", "relative_tolerance"});
+      SimulationSpec &out = s.simulation;
+      if (sim["geometry"])
+        {
+          out.geometry = r.choice(sim["geometry"], "simulation.geometry", {"1d", "axisymmetric", "3d"});
+          if (out.geometry != "1d")
+            r.fail(sim["geometry"], "simulation.geometry",
+                   "'" + out.geometry + "' is not available in this version (allowed now: 1d)");
+        }
+      out.end_h          = r.number_or(sim, "end_h", "simulation.", 120, 0, 1e5, false);
+      out.output_every_h = r.number_or(sim, "output_every_h", "simulation.", 0.5, 0, 1e5, false);
+      if (out.output_every_h > out.end_h)
+        r.fail(sim["output_every_h"], "simulation.output_every_h",
+               "longer than end_h (allowed: > 0 and <= end_h)");
+      if (out.end_h / out.output_every_h > 1e6)
+        r.fail(sim["output_every_h"], "simulation.output_every_h",
+               "more than 10^6 output rows (allowed: >= end_h / 1e6)");
+      if (sim["accuracy"])
+        out.accuracy = r.choice(sim["accuracy"], "simulation.accuracy", {"coarse", "default", "fine"});
+      if (sim["fe_degree"])
+        out.fe_degree = unsigned(r.number(sim["fe_degree"], "simulation.fe_degree", 1, 4));
+      if (sim["cells_per_layer"])
+        out.cells_per_layer =
+          unsigned(r.number(sim["cells_per_layer"], "simulation.cells_per_layer", 1, 10000));
+      if (sim["relative_tolerance"])
+        out.relative_tolerance =
+          r.number(sim["relative_tolerance"], "simulation.relative_tolerance", 1e-12, 0.1);
+    }
+
+    void read_drug(const Reader &r, const YAML::Node &root, Study &s,
+                   const materials::Library &library, const bool required)
+    {
+      const YAML::Node drug = root["drug"];
+      if (!drug)
+        {
+          if (required)
+            r.fail(root, "drug", "missing required key (allowed: " + join(library.drug_ids()) +
+                                   ", or a mapping with name, molecular_weight_g_per_mol, log_kow)");
+          return;
+        }
+      if (drug.IsMap())
+        {
+          r.only_keys(drug, "drug", {"name", "molecular_weight_g_per_mol", "log_kow"});
+          s.drug.inline_mapping = true;
+          s.drug.id = drug["name"] ? r.text(drug["name"], "drug.name") : "custom_drug";
+          s.drug.molecular_weight_g_per_mol =
+            r.required_number(drug, "molecular_weight_g_per_mol", "drug.", 0, 1e4, false);
+          s.drug.log_kow = r.required_number(drug, "log_kow", "drug.", -10, 15);
+          return;
+        }
+      s.drug.id = r.text(drug, "drug");
+      if (!library.has_drug(s.drug.id))
+        r.fail(drug, "drug",
+               "unknown drug '" + s.drug.id + "' (allowed: " + join(library.drug_ids()) + ")");
+    }
+
+    void set_override(YAML::Node root, const std::string &assignment)
+    {
+      const auto eq = assignment.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw StudyError("--set", 1, assignment, "expected key.path=value");
+      const std::string path = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+      std::vector<std::string> parts;
+      std::stringstream        in(path);
+      for (std::string part; std::getline(in, part, '.');)
+        parts.push_back(part);
+      std::vector<YAML::Node> chain{root};
+      for (std::size_t i = 0; i + 1 < parts.size(); ++i)
+        {
+          YAML::Node parent = chain.back();
+          const bool index  = !parts[i].empty() && std::all_of(parts[i].begin(), parts[i].end(), ::isdigit);
+          if (index)
+            {
+              const std::size_t k = std::stoul(parts[i]);
+              if (!parent.IsSequence() || k >= parent.size())
+                throw StudyError("--set", 1, path, "no list entry " + parts[i] + " at this path");
+              chain.push_back(parent[k]);
+            }
+          else
+            chain.push_back(parent[parts[i]]);
+        }
+      YAML::Node leaf;
+      try
+        {
+          leaf = YAML::Load(value);
+        }
+      catch (const YAML::Exception &e)
+        {
+          throw StudyError("--set", 1, path, std::string("value is not valid YAML: ") + e.what());
+        }
+      YAML::Node parent = chain.back();
+      const std::string &last = parts.back();
+      if (!last.empty() && std::all_of(last.begin(), last.end(), ::isdigit) && parent.IsSequence())
+        {
+          const std::size_t k = std::stoul(last);
+          if (k >= parent.size())
+            throw StudyError("--set", 1, path, "no list entry " + last);
+          parent[k] = leaf;
+        }
+      else
+        parent[last] = leaf;
+    }
+  } // namespace
+
+  Study parse_study(const std::string &text, const std::string &file,
+                    const std::vector<std::string> &overrides)
+  {
+    const Reader r(file);
+    YAML::Node   root;
+    try
+      {
+        root = YAML::Load(text);
+      }
+    catch (const YAML::Exception &e)
+      {
+        throw StudyError(file, int(e.mark.line) + 1, "(syntax)", "not valid YAML: " + e.msg);
+      }
+    if (!root || root.IsNull())
+      throw StudyError(file, 1, "(root)", "empty study (expected a mapping starting with "
+                                          "'format: dermatwin-study/1')");
+    if (!root.IsMap())
+      r.fail(root, "(root)", "expected a mapping of study keys (format, drug, application, ...)");
+    for (const std::string &assignment : overrides)
+      set_override(root, assignment);
+
+    const materials::Library &library = materials::Library::standard();
+    Study                     s;
+    s.file = file;
+    r.only_keys(root, "",
+                {"format", "name", "experiment", "patient", "drug", "application", "pk",
+                 "simulation", "skin", "site", "dermatomed_thickness_um", "donor", "receptor"});
+    if (!root["format"])
+      r.fail(root, "format", "missing required key (allowed: dermatwin-study/1)");
+    s.format = r.choice(root["format"], "format", {"dermatwin-study/1"});
+    if (root["name"])
+      s.name = r.text(root["name"], "name");
+    if (root["experiment"])
+      s.experiment = r.choice(root["experiment"], "experiment", {"in_vivo", "franz_cell"});
+
+    read_drug(r, root, s, library, !s.in_vitro());
+    if (s.in_vitro())
+      {
+        for (const char *key : {"application", "pk", "patient"})
+          if (root[key])
+            r.fail(root[key], key, "not used by a franz_cell experiment");
+        read_franz(r, root, s, library);
+      }
+    else
+      {
+        for (const char *key : {"donor", "receptor", "skin", "site"})
+          if (root[key])
+            r.fail(root[key], key,
+                   "only for experiment: franz_cell (in vivo: per application entry)");
+        read_in_vivo(r, root, s, library);
+      }
+    read_simulation(r, root, s);
+    if (s.in_vitro())
+      s.simulation.end_h = root["simulation"] && root["simulation"]["end_h"] ? s.simulation.end_h : 48;
+    return s;
+  }
+
+  Study load_study(const std::string &file, const std::vector<std::string> &overrides)
+  {
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+      throw StudyError(file, 1, "(file)", "cannot open the study file");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return parse_study(buffer.str(), file, overrides);
+  }
+} // namespace dermatwin::studies
