@@ -198,6 +198,11 @@ namespace dermatwin::fem
         system_factor(0.).solve(y.data());
       }
     y[n_dofs_ + dispersed] = setup_.dispersed_mg_per_cm2;
+    // Imposing the donor concentration on the surface node puts drug into
+    // the skin at t = 0: count it as entered, so the balance closes.
+    if (setup_.fixed_top_concentration)
+      for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
+        y[n_dofs_ + entered] += dot(mass_[l].column_sums(), y.data());
     return y;
   }
 
