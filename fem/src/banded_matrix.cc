@@ -13,13 +13,6 @@ namespace dermatwin::fem
     , data_(std::size_t(n) * (2 * bandwidth + 1), 0.)
   {}
 
-  double BandedMatrix::operator()(const unsigned int i, const unsigned int j) const
-  {
-    if ((i > j ? i - j : j - i) > b_)
-      return 0.;
-    return data_[(j + b_ - i) + std::size_t(i) * (2 * b_ + 1)];
-  }
-
   double &BandedMatrix::entry(const unsigned int i, const unsigned int j)
   {
     if ((i > j ? i - j : j - i) > b_)
@@ -79,17 +72,19 @@ namespace dermatwin::fem
   {
     lu_                  = matrix;
     const unsigned int n = lu_.n(), b = lu_.bandwidth();
+    double            *a = lu_.data();
     for (unsigned int k = 0; k < n; ++k)
       {
-        const double pivot = lu_(k, k);
+        const double pivot = a[lu_.index(k, k)];
         if (!(std::abs(pivot) > 0) || !std::isfinite(pivot))
           throw std::runtime_error("BandedLU: zero or non-finite pivot");
-        for (unsigned int i = k + 1; i <= std::min(n - 1, k + b); ++i)
+        const unsigned int last = std::min(n - 1, k + b);
+        for (unsigned int i = k + 1; i <= last; ++i)
           {
-            const double factor = lu_(i, k) / pivot;
-            lu_.entry(i, k)     = factor;
-            for (unsigned int j = k + 1; j <= std::min(n - 1, k + b); ++j)
-              lu_.entry(i, j) -= factor * lu_(k, j);
+            const double factor = a[lu_.index(i, k)] / pivot;
+            a[lu_.index(i, k)]  = factor;
+            for (unsigned int j = k + 1; j <= last; ++j)
+              a[lu_.index(i, j)] -= factor * a[lu_.index(k, j)];
           }
       }
   }
@@ -97,14 +92,23 @@ namespace dermatwin::fem
   void BandedLU::solve(double *x) const
   {
     const unsigned int n = lu_.n(), b = lu_.bandwidth();
+    const double      *a = lu_.data();
     for (unsigned int i = 0; i < n; ++i)
-      for (unsigned int k = (i > b ? i - b : 0); k < i; ++k)
-        x[i] -= lu_(i, k) * x[k];
+      {
+        const double *row = a + (std::size_t(i) * (2 * b + 1) + b) - i; // row[k] = (i, k)
+        double        sum = x[i];
+        for (unsigned int k = (i > b ? i - b : 0); k < i; ++k)
+          sum -= row[k] * x[k];
+        x[i] = sum;
+      }
     for (unsigned int i = n; i-- > 0;)
       {
-        for (unsigned int j = i + 1; j <= std::min(n - 1, i + b); ++j)
-          x[i] -= lu_(i, j) * x[j];
-        x[i] /= lu_(i, i);
+        const double *row = a + (std::size_t(i) * (2 * b + 1) + b) - i;
+        double        sum = x[i];
+        const unsigned int last = std::min(n - 1, i + b);
+        for (unsigned int j = i + 1; j <= last; ++j)
+          sum -= row[j] * x[j];
+        x[i] = sum / row[i];
       }
   }
 } // namespace dermatwin::fem

@@ -46,9 +46,16 @@ namespace dermatwin::studies
         if (!map.IsMap())
           fail(map, path.empty() ? "(root)" : path, "expected a mapping of keys");
         const std::set<std::string> ok(allowed.begin(), allowed.end());
+        std::set<std::string>       seen;
         for (const auto &entry : map)
           {
+            if (!entry.first.IsScalar())
+              fail(entry.first, path.empty() ? "(root)" : path,
+                   "a key must be plain text (allowed: " + join(allowed) + ")");
             const std::string key = entry.first.as<std::string>();
+            if (!seen.insert(key).second)
+              fail(entry.first, path.empty() ? key : path + "." + key,
+                   "duplicate key (give each key once)");
             if (!ok.count(key))
               fail(entry.first, path.empty() ? key : path + "." + key,
                    "unknown key (allowed: " + join(allowed) + ")");
@@ -102,6 +109,15 @@ namespace dermatwin::studies
           fail(map, path + name,
                "missing required key (allowed: " + range(min, max, min_inclusive) + ")");
         return number(node, path + name, min, max, min_inclusive);
+      }
+
+      unsigned int whole_number(const YAML::Node &node, const std::string &key, const double min,
+                                const double max) const
+      {
+        const double value = number(node, key, min, max);
+        if (value != std::floor(value))
+          fail(node, key, "expected a whole number (allowed: " + range(min, max, true) + ")");
+        return static_cast<unsigned int>(value);
       }
 
       std::string choice(const YAML::Node &node, const std::string &key,
@@ -247,9 +263,7 @@ namespace dermatwin::studies
       if (node["repeat_every_h"])
         a.repeat_every_h = r.number(node["repeat_every_h"], p + "repeat_every_h", 0, 1e5, false);
       if (node["repeats"])
-        a.repeats = static_cast<unsigned int>(r.number(node["repeats"], p + "repeats", 1, 1000));
-      if (node["repeats"] && double(a.repeats) != node["repeats"].as<double>())
-        r.fail(node["repeats"], p + "repeats", "expected a whole number (allowed: 1..1000)");
+        a.repeats = r.whole_number(node["repeats"], p + "repeats", 1, 1000);
       if (a.repeats > 1 && !a.repeat_every_h)
         r.fail(node["repeats"], p + "repeat_every_h", "repeats > 1 needs repeat_every_h");
       return a;
@@ -404,10 +418,10 @@ namespace dermatwin::studies
       if (sim["accuracy"])
         out.accuracy = r.choice(sim["accuracy"], "simulation.accuracy", {"coarse", "default", "fine"});
       if (sim["fe_degree"])
-        out.fe_degree = unsigned(r.number(sim["fe_degree"], "simulation.fe_degree", 1, 4));
+        out.fe_degree = r.whole_number(sim["fe_degree"], "simulation.fe_degree", 1, 4);
       if (sim["cells_per_layer"])
         out.cells_per_layer =
-          unsigned(r.number(sim["cells_per_layer"], "simulation.cells_per_layer", 1, 10000));
+          r.whole_number(sim["cells_per_layer"], "simulation.cells_per_layer", 1, 10000);
       if (sim["relative_tolerance"])
         out.relative_tolerance =
           r.number(sim["relative_tolerance"], "simulation.relative_tolerance", 1e-12, 0.1);
@@ -495,7 +509,11 @@ namespace dermatwin::studies
     YAML::Node   root;
     try
       {
-        root = YAML::Load(text);
+        const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+        if (documents.size() > 1)
+          r.fail(documents[1], "(root)", "more than one YAML document ('---'); a study is one document");
+        if (!documents.empty())
+          root = documents[0];
       }
     catch (const YAML::Exception &e)
       {
@@ -507,7 +525,15 @@ namespace dermatwin::studies
     if (!root.IsMap())
       r.fail(root, "(root)", "expected a mapping of study keys (format, drug, application, ...)");
     for (const std::string &assignment : overrides)
-      set_override(root, assignment);
+      try
+        {
+          set_override(root, assignment);
+        }
+      catch (const YAML::Exception &e)
+        {
+          throw StudyError("--set", 1, assignment.substr(0, assignment.find('=')),
+                           "this key path does not exist in the study (" + e.msg + ")");
+        }
 
     const materials::Library &library = materials::Library::standard();
     Study                     s;
@@ -540,6 +566,18 @@ namespace dermatwin::studies
         read_in_vivo(r, root, s, library);
       }
     read_simulation(r, root, s);
+    for (std::size_t i = 0; i < s.applications.size(); ++i)
+      {
+        const YAML::Node  app = root["application"][i];
+        const std::string p   = "application." + std::to_string(i);
+        if (s.applications[i].apply_h >= s.simulation.end_h)
+          r.fail(app["apply_h"] ? app["apply_h"] : app, p + ".apply_h",
+                 "the patch is applied after the end of the simulation (allowed: < end_h = " +
+                   std::to_string(s.simulation.end_h) + ")");
+        if (s.drug.inline_mapping && s.applications[i].skin_layers.empty())
+          r.fail(app, p + ".skin.layers",
+                 "an inline drug needs explicit skin layers (QSPR is not part of this version)");
+      }
     if (s.in_vitro())
       s.simulation.end_h = root["simulation"] && root["simulation"]["end_h"] ? s.simulation.end_h : 48;
     return s;

@@ -8,7 +8,8 @@
 #   # expect-key: <key path the error message must name>
 # For each file, `dermatwin run FILE --out TMP/out_NAME` must
 #   (a) exit with status exactly 2,
-#   (b) print `FILE:N: KEY:` on stderr (file path, line number, expected key),
+#   (b) print `FILE:N: KEY...` on stderr (file path, line number, then the expected key path
+#       or a longer path starting with it, as in `FILE:LINE: KEY: message`),
 #   (c) leave neither TMP/out_NAME nor a TMP/.out_NAME.partial-* sibling behind,
 # and (d) `dermatwin validate FILE` must also exit with status 2.
 # Prints `PASS name` / `FAIL name: reason` per case and `N passed, M failed` at the end.
@@ -94,15 +95,15 @@ for file in "${files[@]}"; do
   fi
   if ! grep -qF -- "$key" "$err"; then
     reasons+=("stderr does not contain the key '$key'")
-  elif ! grep -qE -- "$(ere_escape "$file"):[0-9]+: $(ere_escape "$key"):" "$err"; then
-    reasons+=("stderr is not of the form '$file:N: $key: ...'")
+  elif ! grep -qE -- "$(ere_escape "$file"):[0-9]+: $(ere_escape "$key")" "$err"; then
+    reasons+=("stderr is not of the form '$file:N: $key...: ...'")
   fi
 
   # (c) nothing written
   if [ -e "$out" ]; then
     reasons+=("output folder $out exists")
   fi
-  leftovers=$(find "$TMP" -maxdepth 1 -name ".out_$base.partial-*" -o -maxdepth 1 -name ".out_$base.old-*" | head -n 3)
+  leftovers=$(find "$TMP" -maxdepth 1 \( -name ".out_$base.partial-*" -o -name ".out_$base.old-*" \) | head -n 3)
   if [ -n "$leftovers" ]; then
     reasons+=("staging folder left behind: $(echo $leftovers)")
   fi
@@ -152,6 +153,17 @@ if [ -n "$DEFAULT_STUDY" ]; then
       fail "set_age_out_of_range" "output folder was created"
     else
       pass "set_age_out_of_range"
+    fi
+
+    # an override that descends through a scalar value (patient.age_years is a number)
+    "$BIN" validate "$DEFAULT_STUDY" --set patient.age_years.x=1 >/dev/null 2>"$TMP/set_scalar.stderr"
+    status=$?
+    if [ "$status" -ne 2 ]; then
+      fail "set_through_scalar" "exit status $status, expected 2 [stderr: $(first_line "$TMP/set_scalar.stderr")]"
+    elif ! grep -qF "patient.age_years" "$TMP/set_scalar.stderr"; then
+      fail "set_through_scalar" "stderr does not contain 'patient.age_years' [stderr: $(first_line "$TMP/set_scalar.stderr")]"
+    else
+      pass "set_through_scalar"
     fi
 
     "$BIN" validate "$DEFAULT_STUDY" >/dev/null 2>"$TMP/default.stderr"

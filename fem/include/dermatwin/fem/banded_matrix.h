@@ -20,8 +20,20 @@ namespace dermatwin::fem
     unsigned int n() const { return n_; }
     unsigned int bandwidth() const { return b_; }
 
-    double operator()(unsigned int i, unsigned int j) const;
+    /// Entry (i, j); zero outside the band.
+    double operator()(const unsigned int i, const unsigned int j) const
+    {
+      return (i > j ? i - j : j - i) > b_ ? 0. : data_[index(i, j)];
+    }
+    /// Reference to entry (i, j), which must lie in the band.
     double &entry(unsigned int i, unsigned int j);
+    /// Storage position of (i, j) in the band (no check).
+    std::size_t index(const unsigned int i, const unsigned int j) const
+    {
+      return (j + b_ - i) + std::size_t(i) * (2 * b_ + 1);
+    }
+    const double *data() const { return data_.data(); }
+    double *data() { return data_.data(); }
     void    add(unsigned int i, unsigned int j, double value);
     /// this += factor * other (same shape).
     void add(double factor, const BandedMatrix &other);
