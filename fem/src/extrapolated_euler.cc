@@ -26,7 +26,8 @@ namespace dermatwin::fem
   ExtrapolatedEuler::ExtrapolatedEuler(const IntegratorOptions &options)
     : options_(options)
   {
-    if (!(options_.relative_tolerance > 0) || options_.max_columns < 2 || options_.max_columns > 12)
+    if (!(options_.relative_tolerance > 0) || options_.max_columns < 2 || options_.max_columns > 12 ||
+        options_.fixed_columns < 1 || options_.fixed_columns > 12)
       throw std::invalid_argument("ExtrapolatedEuler: bad options");
     restart();
   }
@@ -59,9 +60,12 @@ namespace dermatwin::fem
                                            unsigned int &columns_next)
   {
     const unsigned int max_rows = options_.fixed_step ? target_columns : options_.max_columns;
-    table_.resize(max_rows + 1, std::vector<double>(y0.size()));
-    std::vector<std::vector<double>> row(max_rows + 1, std::vector<double>(y0.size()));
-    std::vector<double>              h_opt(max_rows + 1, 0.), err(max_rows + 1, 0.);
+    table_.resize(max_rows + 1);
+    row_.resize(max_rows + 1);
+    for (unsigned int k = 0; k <= max_rows; ++k)
+      table_[k].resize(y0.size()), row_[k].resize(y0.size());
+    auto  &row       = row_;
+    double h_opt[16] = {}, err[16] = {};
 
     const unsigned int target_row = target_columns - 1;
     for (unsigned int j = 0; j < max_rows; ++j)
@@ -83,7 +87,7 @@ namespace dermatwin::fem
               row[k][i] = row[k - 1][i] + (row[k - 1][i] - table_[k - 1][i]) / ratio;
           }
         for (unsigned int k = 0; k <= j; ++k)
-          table_[k] = row[k];
+          std::copy(row[k].begin(), row[k].end(), table_[k].begin());
 
         if (options_.fixed_step)
           {
@@ -144,6 +148,9 @@ namespace dermatwin::fem
       {
         const double remaining = t_end_h - t_h;
         double H = options_.fixed_step ? options_.fixed_step_h : std::min(H_, options_.max_step_h);
+        // Step sizes from a ladder 2^(m/4): factorisations get reused.
+        if (!options_.fixed_step)
+          H = std::exp2(std::floor(4 * std::log2(H)) / 4);
         bool   lands = false;
         if (H >= remaining * (1 - 1e-12) || (!options_.fixed_step && H > 0.9 * remaining))
           {

@@ -89,20 +89,35 @@ namespace dermatwin::fem
     if (!disposition_)
       return;
 
-    auto &step = pk_steps_[h_h];
-    if (!step)
-      {
-        if (pk_steps_.size() > 64)
-          {
-            pk_steps_.clear();
-            return implicit_euler_step(h_h, y_old, y_new);
-          }
-        step = std::make_unique<pk::ImplicitEulerStep>(*disposition_, h_h);
-      }
     const unsigned int n = disposition_->n_compartments();
-    const Eigen::VectorXd x_new =
-      step->solve(Eigen::Map<const Eigen::VectorXd>(y_old.data() + pk_offset_, n), input_mg / h_h);
-    std::copy(x_new.data(), x_new.data() + n, y_new.begin() + pk_offset_);
+    if (!last_inverse_ || h_h != last_h_)
+      {
+        if (pk_inverse_.size() > 64)
+          pk_inverse_.clear();
+        auto &inverse = pk_inverse_[h_h];
+        if (inverse.empty())
+          {
+            // Columns of (I - h K)^{-1}: implicit-Euler steps from unit amounts.
+            const pk::ImplicitEulerStep step(*disposition_, h_h);
+            inverse.resize(n * n);
+            for (unsigned int j = 0; j < n; ++j)
+              {
+                const Eigen::VectorXd column = step.solve(Eigen::VectorXd::Unit(n, j), 0.);
+                for (unsigned int i = 0; i < n; ++i)
+                  inverse[i * n + j] = column[i];
+              }
+          }
+        last_inverse_ = &inverse, last_h_ = h_h;
+      }
+    // A_new = (I - h K)^{-1} (A_old + e1 * drug absorbed in this step)
+    double rhs[3] = {0, 0, 0}, x_new[3] = {0, 0, 0};
+    for (unsigned int i = 0; i < n; ++i)
+      rhs[i] = y_old[pk_offset_ + i];
+    rhs[0] += input_mg;
+    for (unsigned int i = 0; i < n; ++i)
+      for (unsigned int j = 0; j < n; ++j)
+        x_new[i] += (*last_inverse_)[i * n + j] * rhs[j];
+    std::copy(x_new, x_new + n, y_new.begin() + pk_offset_);
     const auto &p = disposition_->parameters();
     y_new[pk_offset_ + n] =
       y_old[pk_offset_ + n] + h_h * p.clearance_L_per_h / p.v1_L * x_new[0];

@@ -245,7 +245,7 @@ namespace dermatwin::studies
         const double g = 0.5 * (std::sqrt(5.) - 1.);
         double a = 0, b = span, x1 = b - g * (b - a), x2 = a + g * (b - a);
         double f1 = plasma_at(x1), f2 = plasma_at(x2);
-        for (int it = 0; it < 40 && b - a > 1e-7 * span; ++it)
+        for (int it = 0; it < 40 && b - a > 1e-5 * span; ++it)
           if (f1 > f2)
             b = x2, x2 = x1, f2 = f1, x1 = b - g * (b - a), f1 = plasma_at(x1);
           else

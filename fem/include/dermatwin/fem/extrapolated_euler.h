@@ -87,7 +87,7 @@ namespace dermatwin::fem
     double                           H_       = 0;
     unsigned int                     columns_ = 3;
     std::vector<double>              floor_;
-    std::vector<std::vector<double>> table_;
+    std::vector<std::vector<double>> table_, row_;
     std::vector<double>              work_;
   };
 } // namespace dermatwin::fem

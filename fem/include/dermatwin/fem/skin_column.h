@@ -128,6 +128,7 @@ namespace dermatwin::fem
     // Per-layer pieces, assembled once.
     std::vector<BandedMatrix>        mass_, stiffness_, uptake_;
     std::vector<std::vector<double>> load_; ///< (1, phi_i) per layer
+    std::vector<std::vector<double>> amount_weights_; ///< column sums of mass_ per layer
     std::vector<std::vector<bool>>   dof_in_layer_;
 
     // Current configuration (which layers take part, which rows are fixed).
@@ -140,6 +141,9 @@ namespace dermatwin::fem
     double              top_potential_ = 0;
 
     mutable std::map<double, std::unique_ptr<BandedLU>> factors_;
+    mutable const BandedLU *last_factor_ = nullptr;
+    mutable double          last_h_      = -1;
+    mutable std::vector<double> work_old_, work_rhs_;
   };
 } // namespace dermatwin::fem
 

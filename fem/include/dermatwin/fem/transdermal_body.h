@@ -70,7 +70,10 @@ namespace dermatwin::fem
     std::optional<pk::CompartmentModel>               disposition_;
     std::vector<Column>                               columns_;
     unsigned int                                      pk_offset_ = 0, size_ = 0;
-    std::map<double, std::unique_ptr<pk::ImplicitEulerStep>> pk_steps_;
+    /// (I - h K)^{-1} per step size, built from pk::ImplicitEulerStep.
+    std::map<double, std::vector<double>> pk_inverse_;
+    const std::vector<double>            *last_inverse_ = nullptr;
+    double                                last_h_       = -1;
   };
 } // namespace dermatwin::fem
 
