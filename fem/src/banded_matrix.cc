@@ -36,17 +36,6 @@ namespace dermatwin::fem
     std::fill(data_.begin(), data_.end(), 0.);
   }
 
-  double BandedMatrix::row_times(const unsigned int i, const double *x) const
-  {
-    const unsigned int j0  = i > b_ ? i - b_ : 0;
-    const unsigned int j1  = std::min(n_ - 1, i + b_);
-    const double      *row = &data_[std::size_t(i) * (2 * b_ + 1) + b_ - i];
-    double             sum = 0;
-    for (unsigned int j = j0; j <= j1; ++j)
-      sum += row[j] * x[j];
-    return sum;
-  }
-
   void BandedMatrix::vmult(const std::vector<double> &x, std::vector<double> &y) const
   {
     y.resize(n_);

@@ -64,30 +64,35 @@ namespace dermatwin::fem
     row_.resize(max_rows + 1);
     for (unsigned int k = 0; k <= max_rows; ++k)
       table_[k].resize(y0.size()), row_[k].resize(y0.size());
-    auto  &row       = row_;
-    double h_opt[16] = {}, err[16] = {};
+    // Once row j is complete, row[k] = table_[k] holds its column k, and
+    // row_ is the scratch space for the next row (swapped, not copied).
+    const auto &row       = table_;
+    double      h_opt[16] = {}, err[16] = {};
 
     const unsigned int target_row = target_columns - 1;
     for (unsigned int j = 0; j < max_rows; ++j)
       {
-        // Row j: n_j implicit-Euler substeps, then Aitken-Neville.
-        const double h = H / n_sub(j);
-        work_          = y0;
+        // Row j: n_j implicit-Euler substeps, alternating between two
+        // buffers such that the last one lands in row_[0].
+        const double               h    = H / n_sub(j);
+        const std::vector<double> *from = &y0;
         for (unsigned int s = 0; s < n_sub(j); ++s)
           {
-            system.implicit_euler_step(h, work_, row[0]);
-            work_.swap(row[0]);
+            std::vector<double> &to = (n_sub(j) - s) % 2 == 1 ? row_[0] : work_;
+            system.implicit_euler_step(h, *from, to);
+            from = &to;
             ++stats_.euler_substeps;
           }
-        row[0] = work_;
+        // Aitken-Neville, against the previous row still in table_.
         for (unsigned int k = 1; k <= j; ++k)
           {
             const double ratio = double(n_sub(j)) / n_sub(j - k) - 1.;
+            const std::vector<double> &left = row_[k - 1], &up = table_[k - 1];
+            std::vector<double>       &next = row_[k];
             for (std::size_t i = 0; i < y0.size(); ++i)
-              row[k][i] = row[k - 1][i] + (row[k - 1][i] - table_[k - 1][i]) / ratio;
+              next[i] = left[i] + (left[i] - up[i]) / ratio;
           }
-        for (unsigned int k = 0; k <= j; ++k)
-          std::copy(row[k].begin(), row[k].end(), table_[k].begin());
+        table_.swap(row_);
 
         if (options_.fixed_step)
           {

@@ -116,6 +116,9 @@ namespace dermatwin::fem
         for (const auto dof : dofs)
           dof_in_layer_[l][dof] = true;
       }
+    amount_weights_.resize(n_layers);
+    for (unsigned int l = 0; l < n_layers; ++l)
+      amount_weights_[l] = mass_[l].column_sums();
   }
 
   void SkinColumn::update_configuration()
@@ -145,15 +148,15 @@ namespace dermatwin::fem
           {
             const double rate = setup_.dissolution_rate_per_h;
             operator_now_.add(rate, mass_[l]);
-            const std::vector<double> sums = mass_[l].column_sums();
             for (unsigned int i = 0; i < n_dofs_; ++i)
               {
                 source_now_[i] += rate * setup_.patch_solubility_mg_per_cm3 * load_[l][i];
-                dissolution_functional_[i] += rate * sums[i];
+                dissolution_functional_[i] += rate * amount_weights_[l][i];
               }
           }
       }
     uptake_functional_ = uptake.column_sums();
+    source_total_      = std::accumulate(source_now_.begin(), source_now_.end(), 0.);
 
     row_kind_.assign(n_dofs_, 0);
     for (unsigned int i = 0; i < n_dofs_; ++i)
@@ -166,7 +169,23 @@ namespace dermatwin::fem
     top_potential_ = setup_.fixed_top_concentration ?
                        setup_.donor_concentration_mg_per_cm3 / setup_.donor_vehicle_partition_coeff :
                        0.;
+    fixed_rows_.clear();
+    dirichlet_rows_.clear();
+    for (unsigned int i = 0; i < n_dofs_; ++i)
+      if (row_kind_[i] != 0)
+        fixed_rows_.push_back(i);
+    for (unsigned int i = 0; i < n_dofs_; ++i)
+      if (row_kind_[i] == 1)
+        dirichlet_rows_.emplace_back(
+          i, i == top_dof_ && setup_.fixed_top_concentration ? top_potential_ : 0.);
+
     factors_.clear();
+    last_factor_ = nullptr;
+    last_h_      = -1;
+    mass_factor_.factorize(constrained_matrix(0.));
+    state_scale_ = compute_state_scale();
+    work_rhs_.resize(n_dofs_);
+    work_residual_.resize(n_dofs_);
   }
 
   void SkinColumn::detach_patch()
@@ -195,78 +214,86 @@ namespace dermatwin::fem
         for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
           for (unsigned int i = 0; i < n_dofs_; ++i)
             y[i] += setup_.initial_concentration_mg_per_cm3[l] * load_[l][i];
-        system_factor(0.).solve(y.data());
+        mass_factor_.solve(y.data());
       }
     y[n_dofs_ + dispersed] = setup_.dispersed_mg_per_cm2;
     // Imposing the donor concentration on the surface node puts drug into
     // the skin at t = 0: count it as entered, so the balance closes.
     if (setup_.fixed_top_concentration)
       for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
-        y[n_dofs_ + entered] += dot(mass_[l].column_sums(), y.data());
+        y[n_dofs_ + entered] += dot(amount_weights_[l], y.data());
     return y;
+  }
+
+  BandedMatrix SkinColumn::constrained_matrix(const double h_h) const
+  {
+    BandedMatrix matrix = mass_now_;
+    matrix.add(h_h, operator_now_);
+    const unsigned int b = matrix.bandwidth();
+    for (const unsigned int d : fixed_rows_)
+      {
+        for (unsigned int j = (d > b ? d - b : 0); j <= std::min(n_dofs_ - 1, d + b); ++j)
+          {
+            matrix.entry(d, j) = 0.;
+            matrix.entry(j, d) = 0.;
+          }
+        matrix.entry(d, d) = 1.;
+      }
+    return matrix;
   }
 
   const BandedLU &SkinColumn::system_factor(const double h_h) const
   {
+    if (last_factor_ && h_h == last_h_)
+      return *last_factor_;
     auto found = factors_.find(h_h);
-    if (found != factors_.end())
-      return *found->second;
-    if (factors_.size() > 64)
-      factors_.clear();
-
-    BandedMatrix matrix = mass_now_;
-    matrix.add(h_h, operator_now_);
-    const unsigned int b = matrix.bandwidth();
-    for (unsigned int d = 0; d < n_dofs_; ++d)
-      if (row_kind_[d] != 0)
-        {
-          for (unsigned int j = (d > b ? d - b : 0); j <= std::min(n_dofs_ - 1, d + b); ++j)
-            {
-              matrix.entry(d, j) = 0.;
-              matrix.entry(j, d) = 0.;
-            }
-          matrix.entry(d, d) = 1.;
-        }
-    auto &factor = factors_[h_h];
-    factor       = std::make_unique<BandedLU>(matrix);
-    return *factor;
+    if (found == factors_.end())
+      {
+        // Step sizes come from a ladder, so few distinct ones occur; the
+        // bound only guards against unbounded growth.
+        if (factors_.size() > 64)
+          factors_.clear();
+        found = factors_.emplace(h_h, BandedLU(constrained_matrix(h_h))).first;
+      }
+    last_factor_ = &found->second;
+    last_h_      = h_h;
+    return found->second;
   }
 
   void SkinColumn::implicit_euler_step(const double h_h, const double *y_old, double *y_new) const
   {
-    const BandedLU     &lu = system_factor(h_h);
-    const unsigned int  b  = mass_now_.bandwidth();
-    std::vector<double> u_old(y_old, y_old + n_dofs_), rhs(n_dofs_);
+    const BandedLU     &lu    = system_factor(h_h);
+    const unsigned int  b     = mass_now_.bandwidth();
+    const double       *u_old = y_old;
+    std::vector<double> &rhs  = work_rhs_;
 
     for (unsigned int i = 0; i < n_dofs_; ++i)
-      rhs[i] = row_kind_[i] == 0 ? mass_now_.row_times(i, u_old.data()) + h_h * source_now_[i] :
-                                   u_old[i];
+      rhs[i] = mass_now_.row_times(i, u_old) + h_h * source_now_[i];
+    for (const unsigned int d : fixed_rows_)
+      rhs[d] = u_old[d];
     // Symmetric elimination of the Dirichlet values.
-    for (unsigned int d = 0; d < n_dofs_; ++d)
-      if (row_kind_[d] == 1)
-        {
-          const double value = d == top_dof_ && setup_.fixed_top_concentration ? top_potential_ : 0.;
-          rhs[d]             = value;
-          for (unsigned int i = (d > b ? d - b : 0); i <= std::min(n_dofs_ - 1, d + b); ++i)
-            if (row_kind_[i] == 0)
-              rhs[i] -= (mass_now_(i, d) + h_h * operator_now_(i, d)) * value;
-        }
+    for (const auto &[d, value] : dirichlet_rows_)
+      {
+        rhs[d] = value;
+        for (unsigned int i = (d > b ? d - b : 0); i <= std::min(n_dofs_ - 1, d + b); ++i)
+          if (row_kind_[i] == 0)
+            rhs[i] -= (mass_now_(i, d) + h_h * operator_now_(i, d)) * value;
+      }
     lu.solve(rhs);
     const double *u_new = rhs.data();
 
     // Boundary fluxes as residuals of the unconstrained equations at the
-    // Dirichlet rows: this makes the amount balance exact.
+    // Dirichlet rows: this makes the amount balance exact. (y_new is written
+    // only at the end, so it may alias y_old.)
     auto boundary_inflow = [&](const unsigned int d) {
-      return mass_now_.row_times(d, u_new) - mass_now_.row_times(d, u_old.data()) +
+      return mass_now_.row_times(d, u_new) - mass_now_.row_times(d, u_old) +
              h_h * (operator_now_.row_times(d, u_new) - source_now_[d]);
     };
     double scalars[n_scalars];
     std::copy(y_old + n_dofs_, y_old + n_dofs_ + n_scalars, scalars);
     scalars[absorbed] += h_h * dot(uptake_functional_, u_new);
     if (dissolving_)
-      scalars[dispersed] -=
-        h_h * (std::accumulate(source_now_.begin(), source_now_.end(), 0.) -
-               dot(dissolution_functional_, u_new));
+      scalars[dispersed] -= h_h * (source_total_ - dot(dissolution_functional_, u_new));
     if (setup_.fixed_top_concentration)
       scalars[entered] += boundary_inflow(top_dof_);
     if (setup_.sink_bottom)
@@ -283,30 +310,29 @@ namespace dermatwin::fem
     double sum = 0;
     for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
       if (setup_.layers[l].role == role)
-        sum += dot(mass_[l].column_sums(), y);
+        sum += dot(amount_weights_[l], y);
     return sum;
   }
 
   SkinColumn::Rates SkinColumn::rates(const double *y) const
   {
     // du/dt of the semi-discrete system: M u' = f - S u on the free rows.
-    std::vector<double> du(n_dofs_, 0.), residual_base(n_dofs_);
+    std::vector<double> &du = work_rhs_, &residual_base = work_residual_;
     for (unsigned int i = 0; i < n_dofs_; ++i)
       {
         residual_base[i] = operator_now_.row_times(i, y) - source_now_[i];
-        du[i]            = row_kind_[i] == 0 ? -residual_base[i] : 0.;
+        du[i]            = -residual_base[i];
       }
-    system_factor(0.).solve(du);
+    for (const unsigned int d : fixed_rows_)
+      du[d] = 0.;
+    mass_factor_.solve(du);
 
     Rates rates;
     rates.to_blood = dot(uptake_functional_, y);
     auto inflow    = [&](const unsigned int d) {
       return mass_now_.row_times(d, du.data()) + residual_base[d];
     };
-    const double dissolution =
-      dissolving_ ? std::accumulate(source_now_.begin(), source_now_.end(), 0.) -
-                      dot(dissolution_functional_, y) :
-                    0.;
+    const double dissolution = dissolving_ ? source_total_ - dot(dissolution_functional_, y) : 0.;
     if (setup_.fixed_top_concentration)
       rates.into_skin = inflow(top_dof_);
     else
@@ -314,7 +340,7 @@ namespace dermatwin::fem
         {
           const LayerRole role = setup_.layers[l].role;
           if ((role == LayerRole::patch && patch_attached_) || role == LayerRole::donor)
-            rates.into_skin -= dot(mass_[l].column_sums(), du.data());
+            rates.into_skin -= dot(amount_weights_[l], du.data());
         }
     if (patch_attached_)
       rates.into_skin += dissolution;
@@ -323,11 +349,11 @@ namespace dermatwin::fem
     else
       for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)
         if (setup_.layers[l].role == LayerRole::receptor)
-          rates.out += dot(mass_[l].column_sums(), du.data());
+          rates.out += dot(amount_weights_[l], du.data());
     return rates;
   }
 
-  std::vector<double> SkinColumn::state_scale() const
+  std::vector<double> SkinColumn::compute_state_scale() const
   {
     double u_scale = top_potential_, amount_scale = 0;
     for (unsigned int l = 0; l < setup_.layers.n_layers(); ++l)

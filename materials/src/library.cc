@@ -34,6 +34,37 @@ namespace dermatwin::materials
     throw LibraryError(file + ": " + kind + " '" + id + "' has no value '" + key + "'");
   }
 
+  double Record::value_or(const std::string &key, const double fallback) const
+  {
+    return has(key) ? value(key) : fallback;
+  }
+
+  bool Record::has_table(const std::string &key) const
+  {
+    return std::any_of(tables.begin(), tables.end(), [&](const auto &t) { return t.first == key; });
+  }
+
+  const Table &Record::table(const std::string &key) const
+  {
+    for (const auto &[k, t] : tables)
+      if (k == key)
+        return t;
+    throw LibraryError(file + ": " + kind + " '" + id + "' has no table '" + key + "'");
+  }
+
+  double Table::at(const double x_value) const
+  {
+    if (x_value <= x.front())
+      return y.front();
+    if (x_value >= x.back())
+      return y.back();
+    std::size_t i = 1;
+    while (x[i] < x_value)
+      ++i;
+    const double w = (x_value - x[i - 1]) / (x[i] - x[i - 1]);
+    return (1 - w) * y[i - 1] + w * y[i];
+  }
+
   std::string Record::text_or(const std::string &key, const std::string &fallback) const
   {
     const auto found = text.find(key);
@@ -47,6 +78,42 @@ namespace dermatwin::materials
       return file + ":" + std::to_string(node.Mark().line + 1);
     }
 
+    /// A table {table: {x_name: [...], values: [...]}, unit, source, confidence}.
+    Table read_table(const YAML::Node &item, const std::string &path, const std::string &file,
+                     const std::map<std::string, Source> &sources)
+    {
+      Table t;
+      const YAML::Node table = item["table"];
+      if (!table.IsMap() || !table["values"] || table.size() != 2)
+        throw LibraryError(where(file, item) + ": " + path +
+                           ": table needs exactly two lists, an x list and 'values'");
+      for (const auto &entry : table)
+        if (entry.first.as<std::string>() != "values")
+          t.x_name = entry.first.as<std::string>();
+      try
+        {
+          t.x = table[t.x_name].as<std::vector<double>>();
+          t.y = table["values"].as<std::vector<double>>();
+        }
+      catch (const YAML::Exception &)
+        {
+          throw LibraryError(where(file, item) + ": " + path + ": table entries must be numbers");
+        }
+      if (t.x.size() != t.y.size() || t.x.size() < 2 || !std::is_sorted(t.x.begin(), t.x.end()))
+        throw LibraryError(where(file, item) + ": " + path +
+                           ": table needs >= 2 points, equal lengths, increasing " + t.x_name);
+      for (const char *required : {"unit", "source", "confidence"})
+        if (!item[required])
+          throw LibraryError(where(file, item) + ": " + path + ": missing '" + required + "'");
+      t.unit       = item["unit"].as<std::string>();
+      t.source     = item["source"].as<std::string>();
+      t.confidence = item["confidence"].as<std::string>();
+      t.note       = item["note"] ? item["note"].as<std::string>() : "";
+      if (!sources.count(t.source))
+        throw LibraryError(where(file, item) + ": " + path + ": unknown source '" + t.source + "'");
+      return t;
+    }
+
     /// Walks a mapping; {value: ...} mappings become quantities.
     void collect(const YAML::Node &node, const std::string &prefix, const std::string &file,
                  const std::map<std::string, Source> &sources, Record &record)
@@ -56,7 +123,9 @@ namespace dermatwin::materials
           const std::string key  = entry.first.as<std::string>();
           const std::string path = prefix.empty() ? key : prefix + "." + key;
           const YAML::Node &item = entry.second;
-          if (item.IsMap() && item["value"])
+          if (item.IsMap() && item["table"])
+            record.tables.emplace_back(path, read_table(item, path, file, sources));
+          else if (item.IsMap() && item["value"])
             {
               Quantity q;
               try
@@ -104,26 +173,41 @@ namespace dermatwin::materials
   Library::Library(const std::string &resource_dir)
     : dir_(resource_dir.empty() ? default_resource_dir() : resource_dir)
   {
-    const std::string sources_file = (fs::path(dir_) / "sources.yaml").string();
-    if (!fs::exists(sources_file))
-      throw LibraryError("material library not found: " + sources_file +
+    const fs::path main_sources = fs::path(dir_) / "sources.yaml";
+    if (!fs::exists(main_sources))
+      throw LibraryError("material library not found: " + main_sources.string() +
                          " (set DERMATWIN_RESOURCES to the resources/ folder)");
-    try
-      {
-        const YAML::Node root = YAML::LoadFile(sources_file);
-        for (const auto &entry : root["sources"])
-          {
-            Source s{entry.first.as<std::string>(), entry.second.as<std::string>()};
-            sources_[s.key] = s;
-          }
-      }
-    catch (const YAML::Exception &e)
-      {
-        throw LibraryError(sources_file + ": " + e.what());
-      }
+    std::vector<fs::path> source_files{main_sources};
+    if (fs::is_directory(fs::path(dir_) / "sources"))
+      for (const auto &entry : fs::directory_iterator(fs::path(dir_) / "sources"))
+        if (entry.path().extension() == ".yaml")
+          source_files.push_back(entry.path());
+    std::sort(source_files.begin() + 1, source_files.end());
+    for (const fs::path &file : source_files)
+      try
+        {
+          const YAML::Node root = YAML::LoadFile(file.string());
+          if (!root["sources"] || !root["sources"].IsMap())
+            throw LibraryError(file.string() + ": expected a mapping 'sources: {key: citation}'");
+          for (const auto &entry : root["sources"])
+            {
+              Source s{entry.first.as<std::string>(), entry.second.as<std::string>()};
+              const auto known = sources_.find(s.key);
+              if (known != sources_.end() && known->second.citation != s.citation)
+                throw LibraryError(file.string() + ": source '" + s.key +
+                                   "' is defined twice with different citations");
+              sources_[s.key] = s;
+            }
+        }
+      catch (const YAML::Exception &e)
+        {
+          throw LibraryError(file.string() + ": " + e.what());
+        }
     load_folder("drugs", "drug", drugs_);
     load_folder("products", "product", products_);
     load_folder("sites", "site", sites_);
+    load_folder("acupoints", "acupoint", acupoints_);
+    load_folder("models", "model", models_);
   }
 
   const Library &Library::standard()
@@ -160,9 +244,9 @@ namespace dermatwin::materials
               Record record;
               record.kind = kind;
               record.file = file.string();
-              if (!node["id"])
+              if (!node["id"] && kind != "model")
                 throw LibraryError(where(file.string(), node) + ": " + kind + " without 'id'");
-              record.id = node["id"].as<std::string>();
+              record.id = node["id"] ? node["id"].as<std::string>() : file.stem().string();
               // Shared values of a product family apply to each entry.
               if (list && root["common"])
                 collect(root["common"], "", file.string(), sources_, record);
@@ -197,6 +281,11 @@ namespace dermatwin::materials
     return find(products_, "product", id);
   }
   const Record &Library::site(const std::string &id) const { return find(sites_, "site", id); }
+  const Record &Library::acupoint(const std::string &id) const
+  {
+    return find(acupoints_, "acupoint", id);
+  }
+  const Record &Library::model(const std::string &id) const { return find(models_, "model", id); }
 
   namespace
   {
@@ -211,6 +300,7 @@ namespace dermatwin::materials
   std::vector<std::string> Library::drug_ids() const { return keys(drugs_); }
   std::vector<std::string> Library::product_ids() const { return keys(products_); }
   std::vector<std::string> Library::site_ids() const { return keys(sites_); }
+  std::vector<std::string> Library::acupoint_ids() const { return keys(acupoints_); }
 
   const Source &Library::source(const std::string &key) const
   {

@@ -7,6 +7,10 @@
 #include <dermatwin/studies/study.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
 
 #include <chrono>
 #include <cmath>
@@ -96,33 +100,95 @@ namespace
     return 0;
   }
 
-  int list_ids(const std::string &what)
+  const materials::Record &entry(const std::string &kind, const std::string &id)
   {
     const materials::Library &library = materials::Library::standard();
-    const std::vector<std::string> ids = what == "drugs"    ? library.drug_ids() :
-                                         what == "products" ? library.product_ids() :
-                                                              library.site_ids();
-    for (const std::string &id : ids)
+    if (kind == "drug")
+      return library.drug(id);
+    if (kind == "product")
+      return library.product(id);
+    if (kind == "acupoint")
+      return library.acupoint(id);
+    return library.site(id);
+  }
+
+  std::vector<std::string> bundled_studies()
+  {
+    std::vector<std::string> names;
+    const auto dir = std::filesystem::path(materials::Library::standard().resource_dir()) / "studies";
+    if (std::filesystem::is_directory(dir))
+      for (const auto &f : std::filesystem::directory_iterator(dir))
+        if (f.path().extension() == ".yaml")
+          names.push_back(f.path().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  int list_ids(const std::string &what, const bool json)
+  {
+    const materials::Library &library = materials::Library::standard();
+    nlohmann::json            out     = nlohmann::json::array();
+    if (what == "studies")
+      for (const std::string &file : bundled_studies())
+        out.push_back({{"id", std::filesystem::path(file).stem().string()}, {"file", file}});
+    else
       {
-        const materials::Record &r = what == "drugs"    ? library.drug(id) :
-                                     what == "products" ? library.product(id) :
-                                                          library.site(id);
-        std::cout << id << "\t" << r.text_or("name", "") << "\n";
+        const std::string kind = what.substr(0, what.size() - 1);
+        const std::vector<std::string> ids = what == "drugs"     ? library.drug_ids() :
+                                             what == "products"  ? library.product_ids() :
+                                             what == "acupoints" ? library.acupoint_ids() :
+                                                                   library.site_ids();
+        for (const std::string &id : ids)
+          {
+            const materials::Record &r = entry(kind, id);
+            nlohmann::json           item = {{"id", id}, {"name", r.text_or("name", "")}};
+            if (kind == "acupoint")
+              item["name"] = r.text_or("pinyin", "") + " " + r.text_or("name_zh", "") + " (" +
+                             r.text_or("english", "") + ")";
+            out.push_back(item);
+          }
       }
+    if (json)
+      std::cout << out.dump(2) << "\n";
+    else
+      for (const auto &item : out)
+        std::cout << item["id"].get<std::string>() << "\t"
+                  << (item.contains("name") ? item["name"].get<std::string>() : item["file"].get<std::string>())
+                  << "\n";
     return 0;
   }
 
-  int show_entry(const std::string &kind, const std::string &id)
+  int show_entry(const std::string &kind, const std::string &id, const bool json)
   {
     const materials::Library &library = materials::Library::standard();
-    const materials::Record  &r       = kind == "drug"    ? library.drug(id) :
-                                        kind == "product" ? library.product(id) :
-                                                            library.site(id);
+    const materials::Record  &r       = entry(kind, id);
+    std::set<std::string>     used;
+    if (json)
+      {
+        nlohmann::json out = {{"id", r.id}, {"kind", kind}, {"file", r.file}};
+        for (const auto &[key, text] : r.text)
+          out["text"][key] = text;
+        for (const auto &[key, q] : r.quantities)
+          {
+            out["values"][key] = {{"value", q.value}, {"unit", q.unit}, {"source", q.source},
+                                  {"confidence", q.confidence}, {"note", q.note}};
+            used.insert(q.source);
+          }
+        for (const auto &[key, t] : r.tables)
+          {
+            out["tables"][key] = {{t.x_name, t.x}, {"values", t.y}, {"unit", t.unit},
+                                  {"source", t.source}, {"confidence", t.confidence}, {"note", t.note}};
+            used.insert(t.source);
+          }
+        for (const std::string &key : used)
+          out["sources"][key] = library.source(key).citation;
+        std::cout << out.dump(2) << "\n";
+        return 0;
+      }
     std::cout << kind << " " << r.id << ": " << r.text_or("name", "") << "\n  (" << r.file << ")\n";
     for (const auto &[key, text] : r.text)
       if (key != "id" && key != "name")
         std::cout << "  " << key << ": " << text << "\n";
-    std::set<std::string> used;
     for (const auto &[key, q] : r.quantities)
       {
         std::cout << "  " << key << " = " << q.value << " " << q.unit << "   [" << q.source << ", "
@@ -130,6 +196,16 @@ namespace
         if (!q.note.empty())
           std::cout << "      " << q.note << "\n";
         used.insert(q.source);
+      }
+    for (const auto &[key, t] : r.tables)
+      {
+        std::cout << "  " << key << " (" << t.unit << ") over " << t.x_name << ":";
+        for (std::size_t i = 0; i < t.x.size(); ++i)
+          std::cout << " " << t.x[i] << ":" << t.y[i];
+        std::cout << "   [" << t.source << ", " << t.confidence << "]\n";
+        if (!t.note.empty())
+          std::cout << "      " << t.note << "\n";
+        used.insert(t.source);
       }
     std::cout << "Sources:\n";
     for (const std::string &key : used)
@@ -155,16 +231,19 @@ int main(int argc, char **argv)
   validate_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();
   validate_cmd->add_option("--set", sets, "override a study key: key.path=value");
 
-  CLI::App *list_cmd = app.add_subcommand("list", "List library ids");
-  list_cmd->add_option("WHAT", what, "drugs | sites | products")
+  std::string format = "text";
+  CLI::App *list_cmd = app.add_subcommand("list", "List library ids or bundled studies");
+  list_cmd->add_option("WHAT", what, "drugs | sites | acupoints | products | studies")
     ->required()
-    ->check(CLI::IsMember({"drugs", "sites", "products"}));
+    ->check(CLI::IsMember({"drugs", "sites", "acupoints", "products", "studies"}));
+  list_cmd->add_option("--format", format, "text | json")->check(CLI::IsMember({"text", "json"}));
 
   CLI::App *show_cmd = app.add_subcommand("show", "Show a library entry with its sources");
-  show_cmd->add_option("KIND", kind, "drug | site | product")
+  show_cmd->add_option("KIND", kind, "drug | site | acupoint | product")
     ->required()
-    ->check(CLI::IsMember({"drug", "site", "product"}));
+    ->check(CLI::IsMember({"drug", "site", "acupoint", "product"}));
   show_cmd->add_option("ID", id, "library id")->required();
+  show_cmd->add_option("--format", format, "text | json")->check(CLI::IsMember({"text", "json"}));
 
   try
     {
@@ -183,9 +262,9 @@ int main(int argc, char **argv)
       if (*validate_cmd)
         return validate_study(study_file, sets);
       if (*list_cmd)
-        return list_ids(what);
+        return list_ids(what, format == "json");
       if (*show_cmd)
-        return show_entry(kind, id);
+        return show_entry(kind, id, format == "json");
     }
   catch (const studies::StudyError &e)
     {

@@ -3,6 +3,7 @@
 // cm, h, mg) and a resolved study file in which every value carries its source.
 #include <dermatwin/materials/library.h>
 #include <dermatwin/studies/scenario.h>
+#include <dermatwin/studies/skin_resolver.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -70,59 +71,56 @@ namespace dermatwin::studies
       return layer;
     }
 
-    /// Layers of the library skin at a site for a library drug. Partition
-    /// coefficients are relative to water divided by @p reference_partition.
-    std::vector<fem::Layer> library_skin(const Record &drug, const Record &site,
-                                         const bool in_vivo, const std::string &preparation,
-                                         const double dermatomed_um,
+    /// Library skin (SkinResolver), partition coefficients divided by
+    /// @p reference_partition (the patch/water partition in vivo, 1 in vitro).
+    std::vector<fem::Layer> library_skin(const SkinResolver &resolver, const std::string &site,
+                                         const std::string &acupoint,
+                                         const std::optional<Person> &person,
+                                         const std::string &preparation, const double dermatomed_um,
                                          const double reference_partition, Emitter &e)
     {
-      struct Part
-      {
-        const char *name, *thickness_key;
-      };
-      std::vector<Part> parts = {{"stratum_corneum", "stratum_corneum_thickness_um"},
-                                 {"viable_epidermis", "viable_epidermis_thickness_um"},
-                                 {"dermis", "dermis_thickness_um"}};
-      if (!in_vivo && preparation == "epidermis")
-        parts.pop_back();
+      const std::vector<ResolvedLayer> resolved =
+        resolver.layers(site, acupoint, person, preparation, dermatomed_um);
+      for (const std::string &key : resolver.sources())
+        e.sources.insert(key);
       std::vector<fem::Layer> layers;
-      double                  depth_um = 0;
       e.out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
-      for (const Part &part : parts)
+      for (const ResolvedLayer &r : resolved)
         {
-          const std::string prefix = std::string("skin.") + part.name + ".";
-          double thickness = site.value(part.thickness_key);
-          if (!in_vivo && preparation == "dermatomed" && std::string(part.name) == "dermis")
-            thickness = std::max(1.0, dermatomed_um - depth_um);
-          depth_um += thickness;
-          const Quantity &D = drug.quantity(prefix + "diffusivity_cm2_per_s");
-          const Quantity &K = drug.quantity(prefix + "partition_coefficient");
-          double          k = 0;
           e.out << YAML::BeginMap;
-          e.out << YAML::Key << "name" << YAML::Value << part.name;
-          if (!in_vivo && preparation == "dermatomed" && std::string(part.name) == "dermis")
-            e.number("thickness_um", thickness, "dermatomed_thickness_um minus epidermis");
-          else
-            e.quantity("thickness_um", site.quantity(part.thickness_key));
-          e.quantity("diffusivity_cm2_per_s", D);
-          e.quantity("partition_coefficient", K, 1. / reference_partition);
-          if (in_vivo && std::string(part.name) == "dermis")
-            {
-              const Quantity &clearance = drug.quantity("dermal_clearance_per_h");
-              const Quantity &perfusion = site.quantity("perfusion_factor");
-              k = clearance.value * perfusion.value;
-              e.number("blood_uptake_rate_per_h", k,
-                       "dermal_clearance_per_h (" + clearance.source + ") x perfusion_factor (" +
-                         perfusion.source + ")");
-              e.sources.insert(clearance.source);
-              e.sources.insert(perfusion.source);
-            }
+          e.out << YAML::Key << "name" << YAML::Value << r.name;
+          e.number("thickness_um", r.thickness_um, r.thickness_from);
+          e.number("diffusivity_cm2_per_s", r.diffusivity_cm2_per_s, r.diffusivity_from);
+          e.number("partition_coefficient", r.partition_coefficient / reference_partition,
+                   r.partition_from + (reference_partition != 1. ? " / patch-water partition" : ""));
+          if (preparation == "in_vivo" && r.name == "dermis")
+            e.number("blood_uptake_rate_per_h", r.blood_uptake_rate_per_h, r.uptake_from);
           e.out << YAML::EndMap;
-          layers.push_back(skin_layer(part.name, thickness, D.value, K.value / reference_partition, k));
+          layers.push_back(skin_layer(r.name, r.thickness_um, r.diffusivity_cm2_per_s,
+                                      r.partition_coefficient / reference_partition,
+                                      r.blood_uptake_rate_per_h));
         }
       e.out << YAML::EndSeq;
       return layers;
+    }
+
+    /// The molecule for QSPR: from the library drug or the inline mapping.
+    materials::qspr::Molecule molecule_of(const Study &s, const Library &library)
+    {
+      materials::qspr::Molecule m;
+      if (s.drug.inline_mapping)
+        {
+          m.molecular_weight_g_per_mol = s.drug.molecular_weight_g_per_mol;
+          m.log_kow                    = s.drug.log_kow;
+          return m;
+        }
+      const Record &drug           = library.drug(s.drug.id);
+      m.molecular_weight_g_per_mol = drug.value("molecular_weight_g_per_mol");
+      m.log_kow                    = drug.value("log_kow");
+      if (drug.has("pka"))
+        m.pka = drug.value("pka");
+      m.fraction_unbound_plasma = drug.value_or("fraction_unbound_plasma", 1.);
+      return m;
     }
 
     std::vector<fem::Layer> explicit_skin(const std::vector<LayerSpec> &specs, Emitter &e)
@@ -259,8 +257,30 @@ namespace dermatwin::studies
       plan.disposition = p;
     }
 
+    /// Patch-matrix / water partition: the product's, the study's, or, for an
+    /// inline patch without one, solubility in the patch / water solubility
+    /// (equal activity at saturation).
+    double patch_water_partition(const ApplicationSpec &a, const PatchSpec &patch, const Study &s,
+                                 const Library &library, Emitter &e)
+    {
+      if (!a.patch || a.patch->partition_given)
+        return patch.partition_coefficient_to_water;
+      if (!s.drug.inline_mapping && library.drug(s.drug.id).has("water_solubility_mg_per_mL") &&
+          std::isfinite(patch.solubility_mg_per_mL))
+        {
+          const Quantity &sw = library.drug(s.drug.id).quantity("water_solubility_mg_per_mL");
+          e.out << YAML::Comment("patch/water partition = patch solubility / water solubility (" +
+                                 sw.source + ")");
+          e.sources.insert(sw.source);
+          return patch.solubility_mg_per_mL / sw.value;
+        }
+      return 1.;
+    }
+
     void plan_in_vivo(const Study &s, const Library &library, ScenarioPlan &plan, Emitter &e)
     {
+      const SkinResolver resolver(library, molecule_of(s, library),
+                                  s.drug.inline_mapping ? nullptr : &library.drug(s.drug.id));
       e.out << YAML::Key << "patient" << YAML::Value << YAML::BeginMap;
       e.number("age_years", s.age_years);
       e.out << YAML::Key << "sex" << YAML::Value << s.sex;
@@ -279,17 +299,17 @@ namespace dermatwin::studies
 
           // Library skin partition coefficients are relative to water; divide
           // by the patch/water partition to make them relative to the patch.
-          const bool   library_skin_used = a.skin_layers.empty();
-          const double patch_partition =
-            library_skin_used ? patch.partition_coefficient_to_water : 1.;
-          if (library_skin_used && s.drug.inline_mapping)
-            throw StudyError(s.file, 1, "application." + std::to_string(i) + ".skin.layers",
-                             "an inline drug needs explicit skin layers (QSPR is not part of "
-                             "this version)");
+          const bool library_skin_used = a.skin_layers.empty();
+          double     patch_partition   = 1.;
+          if (library_skin_used)
+            patch_partition = patch_water_partition(a, patch, s, library, e);
           e.out << YAML::Key << "skin" << YAML::Value << YAML::BeginMap;
+          if (!a.acupoint.empty())
+            e.out << YAML::Comment("acupoint " + a.acupoint + " on site " +
+                                   library.acupoint(a.acupoint).text_or("site", ""));
           std::vector<fem::Layer> skin =
             library_skin_used ?
-              library_skin(library.drug(s.drug.id), library.site(a.site), true, "", 0,
+              library_skin(resolver, a.site, a.acupoint, Person{s.age_years, s.sex}, "in_vivo", 0,
                            patch_partition, e) :
               explicit_skin(a.skin_layers, e);
           e.out << YAML::EndMap;
@@ -323,11 +343,18 @@ namespace dermatwin::studies
     {
       e.out << YAML::Key << "skin" << YAML::Value << YAML::BeginMap;
       e.number("area_cm2", s.skin_area_cm2);
-      std::vector<fem::Layer> skin =
-        s.skin_layers.empty() ?
-          library_skin(library.drug(s.drug.id), library.site(s.site), false, s.preparation,
-                       s.dermatomed_thickness_um, 1., e) :
-          explicit_skin(s.skin_layers, e);
+      std::vector<fem::Layer> skin;
+      if (s.skin_layers.empty())
+        {
+          const SkinResolver resolver(library, molecule_of(s, library),
+                                      s.drug.inline_mapping ? nullptr : &library.drug(s.drug.id));
+          const std::optional<Person> person =
+            s.has_patient ? std::optional<Person>(Person{s.age_years, s.sex}) : std::nullopt;
+          skin = library_skin(resolver, s.site, "", person, s.preparation, s.dermatomed_thickness_um,
+                              1., e);
+        }
+      else
+        skin = explicit_skin(s.skin_layers, e);
       e.out << YAML::EndMap;
       ColumnPlan column;
       column.label    = "Franz cell";
@@ -394,6 +421,7 @@ namespace dermatwin::studies
     plan.output_every_h = s.simulation.output_every_h;
 
     Emitter e;
+    e.out.SetDoublePrecision(12);
     e.out << YAML::Comment("Resolved by DermaTwin: every default and library value filled in; "
                            "runs without the library");
     e.out << YAML::BeginMap;

@@ -197,6 +197,7 @@ namespace dermatwin::studies
                                                patch.solubility_mg_per_mL, 0, unbounded, false);
       if (std::isinf(patch.solubility_mg_per_mL))
         patch.solubility_mg_per_mL = std::numeric_limits<double>::infinity();
+      patch.partition_given = bool(node["partition_coefficient"]);
       patch.partition_coefficient_to_water =
         r.number_or(node, "partition_coefficient", p, 1, 0, 1e8, false);
       patch.dissolution_rate_per_h =
@@ -246,10 +247,10 @@ namespace dermatwin::studies
       if (has_acupoint)
         {
           a.acupoint = r.text(node["acupoint"], p + "acupoint");
-          r.fail(node["acupoint"], p + "acupoint",
-                 "unknown acupoint '" + a.acupoint +
-                   "' (allowed: none yet; the acupoint library is not part of this version, "
-                   "use 'site')");
+          if (!library.has_acupoint(a.acupoint))
+            r.fail(node["acupoint"], p + "acupoint",
+                   "unknown acupoint '" + a.acupoint + "' (allowed: " + join(library.acupoint_ids()) +
+                     ")");
         }
       a.apply_h = r.number_or(node, "apply_h", p, 0, 0, 1e5);
       if (node["remove_h"])
@@ -269,17 +270,22 @@ namespace dermatwin::studies
       return a;
     }
 
-    void read_in_vivo(const Reader &r, const YAML::Node &root, Study &s,
-                      const materials::Library &library)
+    void read_patient(const Reader &r, const YAML::Node &root, Study &s)
     {
       if (const YAML::Node patient = root["patient"])
         {
           r.only_keys(patient, "patient", {"age_years", "sex", "body_weight_kg"});
+          s.has_patient    = true;
           s.age_years      = r.number_or(patient, "age_years", "patient.", 45, 18, 100);
           s.body_weight_kg = r.number_or(patient, "body_weight_kg", "patient.", 70, 30, 250);
           if (patient["sex"])
             s.sex = r.choice(patient["sex"], "patient.sex", {"female", "male"});
         }
+    }
+
+    void read_in_vivo(const Reader &r, const YAML::Node &root, Study &s,
+                      const materials::Library &library)
+    {
       const YAML::Node apps = root["application"];
       if (!apps)
         r.fail(root, "application", "missing required key (a list of patches)");
@@ -356,10 +362,8 @@ namespace dermatwin::studies
           if (skin["preparation"])
             s.preparation = r.choice(skin["preparation"], "skin.preparation",
                                      {"epidermis", "dermatomed", "full_thickness"});
-          if (s.drug.id.empty() || s.drug.inline_mapping)
-            r.fail(root["drug"] ? root["drug"] : root, "drug",
-                   "library skin needs a library drug (QSPR for inline drugs is not part of "
-                   "this version; give skin.layers instead)");
+          if (s.drug.id.empty())
+            r.fail(root, "drug", "library skin needs a drug (library id or inline mapping)");
         }
       s.dermatomed_thickness_um =
         r.number_or(root, "dermatomed_thickness_um", "", 500, 0, 1e5, false);
@@ -550,9 +554,10 @@ namespace dermatwin::studies
       s.experiment = r.choice(root["experiment"], "experiment", {"in_vivo", "franz_cell"});
 
     read_drug(r, root, s, library, !s.in_vitro());
+    read_patient(r, root, s);
     if (s.in_vitro())
       {
-        for (const char *key : {"application", "pk", "patient"})
+        for (const char *key : {"application", "pk"})
           if (root[key])
             r.fail(root[key], key, "not used by a franz_cell experiment");
         read_franz(r, root, s, library);
@@ -574,9 +579,6 @@ namespace dermatwin::studies
           r.fail(app["apply_h"] ? app["apply_h"] : app, p + ".apply_h",
                  "the patch is applied after the end of the simulation (allowed: < end_h = " +
                    std::to_string(s.simulation.end_h) + ")");
-        if (s.drug.inline_mapping && s.applications[i].skin_layers.empty())
-          r.fail(app, p + ".skin.layers",
-                 "an inline drug needs explicit skin layers (QSPR is not part of this version)");
       }
     if (s.in_vitro())
       s.simulation.end_h = root["simulation"] && root["simulation"]["end_h"] ? s.simulation.end_h : 48;

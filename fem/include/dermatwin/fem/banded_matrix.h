@@ -2,6 +2,7 @@
 #ifndef dermatwin_fem_banded_matrix_h
 #define dermatwin_fem_banded_matrix_h
 
+#include <cstddef>
 #include <vector>
 
 namespace dermatwin::fem
@@ -41,8 +42,17 @@ namespace dermatwin::fem
 
     /// y = A x.
     void vmult(const std::vector<double> &x, std::vector<double> &y) const;
-    /// (A x)_i.
-    double row_times(unsigned int i, const double *x) const;
+    /// (A x)_i. Inline: it is the inner kernel of every time step.
+    double row_times(const unsigned int i, const double *x) const
+    {
+      const unsigned int j0  = i > b_ ? i - b_ : 0;
+      const unsigned int j1  = i + b_ < n_ ? i + b_ : n_ - 1;
+      const double      *row = data_.data() + (std::size_t(i) * (2 * b_ + 1) + b_) - i; // row[j] = (i, j)
+      double             sum = 0;
+      for (unsigned int j = j0; j <= j1; ++j)
+        sum += row[j] * x[j];
+      return sum;
+    }
     /// x^T A, i.e. column sums weighted by x; with x = 1 the column sums.
     std::vector<double> column_sums() const;
 

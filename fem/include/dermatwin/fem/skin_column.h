@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace dermatwin::fem
@@ -106,8 +107,9 @@ namespace dermatwin::fem
     };
     Rates rates(const double *y) const;
 
-    /// Typical size of each state component, for error weights.
-    std::vector<double> state_scale() const;
+    /// Typical size of each state component, for error weights. It changes
+    /// only with the configuration (patch removal, end of dissolution).
+    const std::vector<double> &state_scale() const { return state_scale_; }
 
     /// Concentration c = K u at depth x_cm (evaluated in the layer below an
     /// interface when x is exactly on one, unless @p upper_side).
@@ -116,7 +118,11 @@ namespace dermatwin::fem
   private:
     void assemble_layers();
     void update_configuration();
+    /// M + h A with the fixed rows and columns replaced by the identity.
+    BandedMatrix constrained_matrix(double h_h) const;
+    /// LU factors of constrained_matrix(h_h), cached per step size.
     const BandedLU &system_factor(double h_h) const;
+    std::vector<double> compute_state_scale() const;
 
     ColumnSetup setup_;
     LayeredSkinMesh           mesh_;
@@ -136,14 +142,26 @@ namespace dermatwin::fem
     bool                dissolving_     = false;
     BandedMatrix        mass_now_, operator_now_;
     std::vector<double> source_now_, uptake_functional_, dissolution_functional_;
+    double              source_total_ = 0; ///< sum of source_now_
     std::vector<char>   row_kind_; ///< 0 free, 1 Dirichlet, 2 frozen
+    /// Rows that are not free (kind 1 or 2), and the Dirichlet rows with
+    /// their values, so the time step need not scan row_kind_.
+    std::vector<unsigned int> fixed_rows_;
+    std::vector<std::pair<unsigned int, double>> dirichlet_rows_;
     unsigned int        top_dof_ = 0, bottom_dof_ = 0;
     double              top_potential_ = 0;
+    std::vector<double> state_scale_;
+    /// Factors of the constrained mass matrix (h = 0), for rates() and the
+    /// initial projection.
+    BandedLU            mass_factor_;
 
-    mutable std::map<double, std::unique_ptr<BandedLU>> factors_;
+    mutable std::map<double, BandedLU> factors_;
+    /// The factor used last: consecutive substeps share the step size.
     mutable const BandedLU *last_factor_ = nullptr;
     mutable double          last_h_      = -1;
-    mutable std::vector<double> work_old_, work_rhs_;
+    /// Scratch vectors of implicit_euler_step() and rates(), kept to avoid
+    /// allocations in the time loop.
+    mutable std::vector<double> work_rhs_, work_residual_;
   };
 } // namespace dermatwin::fem
 

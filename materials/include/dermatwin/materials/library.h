@@ -19,6 +19,18 @@ namespace dermatwin::materials
     std::string note;
   };
 
+  /**
+   * A tabulated dependence, e.g. a thickness factor over age: piecewise
+   * linear in x, constant beyond the ends.
+   */
+  struct Table
+  {
+    std::string         x_name; ///< e.g. "age_years"
+    std::vector<double> x, y;
+    std::string         unit, source, confidence, note;
+    double              at(double x_value) const;
+  };
+
   /// A literature reference.
   struct Source
   {
@@ -36,11 +48,16 @@ namespace dermatwin::materials
     std::string id, kind, file;
     std::map<std::string, std::string> text;
     std::vector<std::pair<std::string, Quantity>> quantities; ///< file order
+    std::vector<std::pair<std::string, Table>>    tables;     ///< file order
 
     bool has(const std::string &key) const;
     const Quantity &quantity(const std::string &key) const; ///< throws if absent
     double value(const std::string &key) const { return quantity(key).value; }
     std::string text_or(const std::string &key, const std::string &fallback) const;
+    /// Value if present, else @p fallback.
+    double value_or(const std::string &key, double fallback) const;
+    bool has_table(const std::string &key) const;
+    const Table &table(const std::string &key) const; ///< throws if absent
   };
 
   class LibraryError : public std::runtime_error
@@ -50,8 +67,9 @@ namespace dermatwin::materials
   };
 
   /**
-   * The material library: every YAML file under resources/{drugs,products,sites}
-   * plus resources/sources.yaml. Loading checks that every number has a
+   * The material library: every YAML file under
+   * resources/{drugs,products,sites,acupoints,models}, with the citations in
+   * resources/sources.yaml and resources/sources/*.yaml. Loading checks that every number has a
    * unit, a confidence and a source that resolves to a citation.
    */
   class Library
@@ -67,6 +85,13 @@ namespace dermatwin::materials
     const Record &drug(const std::string &id) const;
     const Record &product(const std::string &id) const;
     const Record &site(const std::string &id) const;
+    const Record &acupoint(const std::string &id) const;
+    /// Library-wide data that is not an entry (e.g. "skin_ageing"), by file stem
+    /// under resources/models/.
+    const Record &model(const std::string &id) const;
+    bool has_acupoint(const std::string &id) const { return acupoints_.count(id) > 0; }
+    bool has_model(const std::string &id) const { return models_.count(id) > 0; }
+    std::vector<std::string> acupoint_ids() const;
     bool has_drug(const std::string &id) const { return drugs_.count(id) > 0; }
     bool has_product(const std::string &id) const { return products_.count(id) > 0; }
     bool has_site(const std::string &id) const { return sites_.count(id) > 0; }
@@ -84,7 +109,7 @@ namespace dermatwin::materials
 
     std::string                   dir_;
     std::map<std::string, Source> sources_;
-    std::map<std::string, Record> drugs_, products_, sites_;
+    std::map<std::string, Record> drugs_, products_, sites_, acupoints_, models_;
   };
 
   /// "a, b, c" for error messages.

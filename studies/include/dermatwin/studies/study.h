@@ -38,6 +38,7 @@ namespace dermatwin::studies
     /// Patch-matrix / water partition; 1 when the skin partition
     /// coefficients are given relative to the patch (the contract's default).
     double partition_coefficient_to_water = 1;
+    bool   partition_given                = false;
     double dissolution_rate_per_h         = 10; ///< of dispersed drug
   };
 
@@ -83,6 +84,7 @@ namespace dermatwin::studies
     std::string file; ///< where it was read from
     std::string format = "dermatwin-study/1", name, experiment = "in_vivo";
     // in vivo
+    bool        has_patient = false;
     double      age_years = 45, body_weight_kg = 70;
     std::string sex = "female";
     DrugSpec    drug;
