@@ -300,14 +300,15 @@ namespace dermatwin::studies
         const auto &p = body_.disposition().parameters();
         s.auc_0_last_ng_h_per_mL = body_.eliminated_mg(y_) / p.clearance_L_per_h * mg_to_ug;
 
-        double last_removal = -1, last_apply = -1;
+        // Defined only when every patch is off before the end.
+        double last_removal = -1;
+        bool   all_removed  = !plan_.columns.empty();
         for (const ColumnPlan &col : plan_.columns)
           {
-            last_apply = std::max(last_apply, col.apply_h);
-            if (col.remove_h < plan_.end_h)
-              last_removal = std::max(last_removal, col.remove_h);
+            all_removed = all_removed && col.remove_h < plan_.end_h;
+            last_removal = std::max(last_removal, col.remove_h);
           }
-        if (last_removal >= last_apply && last_removal >= 0)
+        if (all_removed)
           {
             std::vector<double> t, v;
             for (std::size_t i = 0; i < ts.time_h.size(); ++i)
