@@ -5,6 +5,7 @@
 #include <dermatwin/studies/output.h>
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/study.h>
+#include <dermatwin/studies/sweep.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -12,7 +13,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -22,6 +25,29 @@ using namespace dermatwin;
 
 namespace
 {
+  /// Set by Ctrl-C: long studies stop at the next evaluation and write nothing.
+  std::atomic<bool> interrupted{false};
+  extern "C" void on_interrupt(int) { interrupted = true; }
+
+  /// Progress of a batch study: count, rate, ETA (stderr).
+  bool batch_progress(const std::size_t done, const std::size_t total)
+  {
+    static const auto start = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate    = elapsed > 0 ? done / elapsed : 0;
+    const double eta     = rate > 0 ? (total - done) / rate : 0;
+    static bool shown = false;
+    if (elapsed > 1.0 || (shown && done == total))
+      {
+        std::fprintf(stderr, "\r[dermatwin] %zu/%zu runs  %.0f runs/s  ETA %.1f s   ", done, total,
+                     rate, eta);
+        if (done == total)
+          std::fprintf(stderr, "\n");
+        shown = true;
+      }
+    return !interrupted;
+  }
+
   /// Prints a progress line on stderr once a run has taken over a second.
   class ProgressLine
   {
@@ -89,6 +115,20 @@ namespace
     std::printf("  solver          %u DOFs, %u steps, %.3g ms\n", s.dof_count, s.time_steps,
                 1e3 * s.wall_time_s);
     std::cout << "  results in      " << out << "/ (timeseries.csv, summary.json, study.resolved.yaml)\n";
+    return 0;
+  }
+
+  int sweep_study(const std::string &file, const std::string &out, const std::vector<std::string> &sets,
+                  const unsigned int threads)
+  {
+    const studies::Study     study = studies::load_study(file, sets);
+    const studies::SweepSpec spec  = studies::parse_sweep(study);
+    std::signal(SIGINT, on_interrupt);
+    const studies::SweepTable table = studies::run_sweep(study, spec, threads, batch_progress);
+    const studies::ScenarioPlan base = studies::plan_scenario(study);
+    studies::write_files_atomically(out, {{"sweep.csv", studies::to_csv(table)},
+                                          {"study.resolved.yaml", base.resolved_yaml}});
+    std::cout << studies::to_csv(table) << "results in " << out << "/sweep.csv\n";
     return 0;
   }
 
@@ -227,6 +267,13 @@ int main(int argc, char **argv)
   run_cmd->add_option("--out", out_dir, "output folder (written atomically)")->required();
   run_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
 
+  unsigned int threads = studies::default_thread_count();
+  CLI::App *sweep_cmd = app.add_subcommand("sweep", "One- or two-parameter sweep (study block type: sweep)");
+  sweep_cmd->add_option("STUDY", study_file, "study file with a 'study: {type: sweep}' block")->required();
+  sweep_cmd->add_option("--out", out_dir, "output folder (sweep.csv, written atomically)")->required();
+  sweep_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
+  sweep_cmd->add_option("--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
+
   CLI::App *validate_cmd = app.add_subcommand("validate", "Check a study completely, run nothing");
   validate_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();
   validate_cmd->add_option("--set", sets, "override a study key: key.path=value");
@@ -259,6 +306,8 @@ int main(int argc, char **argv)
     {
       if (*run_cmd)
         return run_study(study_file, out_dir, sets);
+      if (*sweep_cmd)
+        return sweep_study(study_file, out_dir, sets, threads);
       if (*validate_cmd)
         return validate_study(study_file, sets);
       if (*list_cmd)
@@ -278,6 +327,11 @@ int main(int argc, char **argv)
     }
   catch (const std::exception &e)
     {
+      if (interrupted || std::string(e.what()) == "cancelled")
+        {
+          std::cerr << "\ndermatwin: cancelled, nothing written\n";
+          return 130;
+        }
       std::cerr << "dermatwin: internal error: " << e.what() << "\n";
       return 1;
     }

@@ -92,6 +92,14 @@ namespace dermatwin::studies
   void write_results(const std::string &directory, const Result &result,
                      const ScenarioPlan &plan)
   {
+    write_files_atomically(directory, {{"timeseries.csv", timeseries_csv(result)},
+                                       {"summary.json", summary_json(result)},
+                                       {"study.resolved.yaml", plan.resolved_yaml}});
+  }
+
+  void write_files_atomically(const std::string &directory,
+                              const std::vector<std::pair<std::string, std::string>> &files)
+  {
     const fs::path target = fs::absolute(directory).lexically_normal();
     const fs::path parent = target.parent_path();
     fs::create_directories(parent);
@@ -101,9 +109,8 @@ namespace dermatwin::studies
     try
       {
         fs::create_directory(staging);
-        write_file(staging / "timeseries.csv", timeseries_csv(result));
-        write_file(staging / "summary.json", summary_json(result));
-        write_file(staging / "study.resolved.yaml", plan.resolved_yaml);
+        for (const auto &[name, text] : files)
+          write_file(staging / name, text);
         if (fs::exists(target))
           {
             const fs::path old = parent / ("." + target.filename().string() + ".old-" +

@@ -252,6 +252,12 @@ namespace dermatwin::studies
           if (p.kind == pk::ModelKind::three_compartment)
             e.number("v3_L", p.v3_L, "study"), e.number("q3_L_per_h", p.q3_L_per_h, "study");
         }
+      // Individual multipliers (virtual populations, calibrated twins).
+      const auto clearance = s.pk_factors.find("clearance"), volumes = s.pk_factors.find("volumes");
+      if (clearance != s.pk_factors.end())
+        p.clearance_L_per_h *= clearance->second;
+      if (volumes != s.pk_factors.end())
+        p.v1_L *= volumes->second, p.v2_L *= volumes->second, p.v3_L *= volumes->second;
       e.out << YAML::EndMap;
       pk::CompartmentModel check(p); // throws on bad values
       plan.disposition = p;
@@ -285,6 +291,15 @@ namespace dermatwin::studies
       e.number("age_years", s.age_years);
       e.out << YAML::Key << "sex" << YAML::Value << s.sex;
       e.number("body_weight_kg", s.body_weight_kg);
+      if (!s.pk_factors.empty())
+        {
+          // Applied to the pk values below when the resolved study runs; the
+          // skin factors are already in the resolved layers.
+          e.out << YAML::Key << "pk_factors" << YAML::Value << YAML::BeginMap;
+          for (const auto &[key, value] : s.pk_factors)
+            e.number(key, value);
+          e.out << YAML::EndMap;
+        }
       e.out << YAML::EndMap;
 
       e.out << YAML::Key << "application" << YAML::Value << YAML::BeginSeq;
@@ -309,7 +324,7 @@ namespace dermatwin::studies
                                    library.acupoint(a.acupoint).text_or("site", ""));
           std::vector<fem::Layer> skin =
             library_skin_used ?
-              library_skin(resolver, a.site, a.acupoint, Person{s.age_years, s.sex}, "in_vivo", 0,
+              library_skin(resolver, a.site, a.acupoint, Person{s.age_years, s.sex, s.skin_factors}, "in_vivo", 0,
                            patch_partition, e) :
               explicit_skin(a.skin_layers, e);
           e.out << YAML::EndMap;
@@ -349,7 +364,7 @@ namespace dermatwin::studies
           const SkinResolver resolver(library, molecule_of(s, library),
                                       s.drug.inline_mapping ? nullptr : &library.drug(s.drug.id));
           const std::optional<Person> person =
-            s.has_patient ? std::optional<Person>(Person{s.age_years, s.sex}) : std::nullopt;
+            s.has_patient ? std::optional<Person>(Person{s.age_years, s.sex, s.skin_factors}) : std::nullopt;
           skin = library_skin(resolver, s.site, "", person, s.preparation, s.dermatomed_thickness_um,
                               1., e);
         }

@@ -28,10 +28,19 @@ namespace dermatwin::studies
   double SkinResolver::factor(const std::string &key, const std::optional<Person> &person,
                               std::string &from) const
   {
-    if (!person || !library_.has_model("skin_ageing"))
+    if (!person)
       return 1.;
+    double            f          = 1.;
+    const std::string individual = key.substr(0, key.rfind("_factor"));
+    const auto        found      = person->factors.find(individual);
+    if (found != person->factors.end())
+      {
+        f *= found->second;
+        from += " x individual " + individual + " factor";
+      }
+    if (!library_.has_model("skin_ageing"))
+      return f;
     const Record &ageing = library_.model("skin_ageing");
-    double        f      = 1.;
     if (ageing.has_table(key))
       {
         const materials::Table &t = ageing.table(key);

@@ -5,6 +5,8 @@
 #include <dermatwin/studies/scenario.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dermatwin::studies
 {
@@ -22,6 +24,11 @@ namespace dermatwin::studies
    */
   void write_results(const std::string &directory, const Result &result,
                      const ScenarioPlan &plan);
+
+  /// Writes the named files into @p directory atomically (staging folder,
+  /// then rename; an existing folder is replaced only on success).
+  void write_files_atomically(const std::string &directory,
+                              const std::vector<std::pair<std::string, std::string>> &files);
 } // namespace dermatwin::studies
 
 #endif

@@ -5,6 +5,7 @@
 #include <dermatwin/materials/library.h>
 #include <dermatwin/materials/qspr.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ namespace dermatwin::studies
   {
     double      age_years = 40;
     std::string sex       = "female";
+    /// Individual multipliers, e.g. from a virtual population or a
+    /// calibration: stratum_corneum_thickness, viable_epidermis_thickness,
+    /// dermis_thickness, perfusion, sc_permeability.
+    std::map<std::string, double> factors;
   };
 
   /**

@@ -3,6 +3,7 @@
 #define dermatwin_studies_study_h
 
 #include <limits>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -82,9 +83,16 @@ namespace dermatwin::studies
   struct Study
   {
     std::string file; ///< where it was read from
+    std::string text; ///< the YAML text as read (before --set overrides)
+    std::vector<std::string> overrides; ///< the --set overrides applied to it
+    std::string study_type; ///< type of the `study:` block, empty if none
     std::string format = "dermatwin-study/1", name, experiment = "in_vivo";
     // in vivo
     bool        has_patient = false;
+    /// Individual multipliers (added keys patient.skin_factors, patient.pk_factors):
+    /// stratum_corneum_thickness, viable_epidermis_thickness, dermis_thickness,
+    /// perfusion, sc_permeability; clearance, volumes. Absent = 1.
+    std::map<std::string, double> skin_factors, pk_factors;
     double      age_years = 45, body_weight_kg = 70;
     std::string sex = "female";
     DrugSpec    drug;
