@@ -267,8 +267,9 @@ namespace dermatwin::fem
     const double       *u_old = y_old;
     std::vector<double> &rhs  = work_rhs_;
 
+    mass_now_.vmult(u_old, rhs.data());
     for (unsigned int i = 0; i < n_dofs_; ++i)
-      rhs[i] = mass_now_.row_times(i, u_old) + h_h * source_now_[i];
+      rhs[i] += h_h * source_now_[i];
     for (const unsigned int d : fixed_rows_)
       rhs[d] = u_old[d];
     // Symmetric elimination of the Dirichlet values.

@@ -5,6 +5,7 @@
 #include <dermatwin/studies/output.h>
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/study.h>
+#include <dermatwin/studies/population.h>
 #include <dermatwin/studies/sweep.h>
 
 #include <CLI/CLI.hpp>
@@ -129,6 +130,25 @@ namespace
     studies::write_files_atomically(out, {{"sweep.csv", studies::to_csv(table)},
                                           {"study.resolved.yaml", base.resolved_yaml}});
     std::cout << studies::to_csv(table) << "results in " << out << "/sweep.csv\n";
+    return 0;
+  }
+
+  int population_study(const std::string &file, const std::string &out,
+                       const std::vector<std::string> &sets, const unsigned int threads)
+  {
+    const studies::Study          study = studies::load_study(file, sets);
+    const studies::PopulationSpec spec  = studies::parse_population(study);
+    std::signal(SIGINT, on_interrupt);
+    const auto start = std::chrono::steady_clock::now();
+    const studies::PopulationResult r = studies::run_population(study, spec, threads, batch_progress);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    studies::write_files_atomically(out, {{"subjects.csv", r.subjects_csv},
+                                          {"bands.csv", r.bands_csv},
+                                          {"summary.json", r.summary_json},
+                                          {"study.resolved.yaml", studies::plan_scenario(study).resolved_yaml}});
+    std::printf("%u subjects in %.2f s (%.0f subjects/s on %u threads)\n", spec.subjects, seconds,
+                spec.subjects / seconds, threads);
+    std::cout << "results in " << out << "/ (subjects.csv, bands.csv, summary.json)\n";
     return 0;
   }
 
@@ -274,6 +294,12 @@ int main(int argc, char **argv)
   sweep_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
   sweep_cmd->add_option("--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
 
+  CLI::App *population_cmd = app.add_subcommand("population", "Virtual population (study block type: population)");
+  population_cmd->add_option("STUDY", study_file, "study file with a 'study: {type: population}' block")->required();
+  population_cmd->add_option("--out", out_dir, "output folder (written atomically)")->required();
+  population_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
+  population_cmd->add_option("--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
+
   CLI::App *validate_cmd = app.add_subcommand("validate", "Check a study completely, run nothing");
   validate_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();
   validate_cmd->add_option("--set", sets, "override a study key: key.path=value");
@@ -308,6 +334,8 @@ int main(int argc, char **argv)
         return run_study(study_file, out_dir, sets);
       if (*sweep_cmd)
         return sweep_study(study_file, out_dir, sets, threads);
+      if (*population_cmd)
+        return population_study(study_file, out_dir, sets, threads);
       if (*validate_cmd)
         return validate_study(study_file, sets);
       if (*list_cmd)

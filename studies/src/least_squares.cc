@@ -103,9 +103,8 @@ namespace dermatwin::studies
     // ------------------------------------------------------------- model
 
     /// Counts evaluations and checks that the residual length never changes.
-    class Model
+    struct Model
     {
-    public:
       Model(const ResidualFunction &f, const Coordinates &c) : function(f), coordinates(c) {}
 
       /// Residuals at x into r; false if any of them is not finite.
@@ -300,6 +299,11 @@ namespace dermatwin::studies
       f.cost              = 0.5 * rss;
       f.residual_variance = n > p ? rss / double(n - p) : nan;
       f.covariance        = gauss_newton_covariance(s.J, options.finite_difference_step);
+      f.message           = s.message;
+      if (!f.covariance.allFinite())
+        f.message += "; Jacobian rank-deficient, covariance undefined";
+      else if (scale && n == p)
+        f.message += "; no residual degrees of freedom, covariance undefined";
       if (scale)
         f.covariance *= f.residual_variance;
       f.interval_quantile = student_t_quantile(0.975, scale ? double(n - p) : inf);
@@ -316,9 +320,6 @@ namespace dermatwin::studies
       f.iterations  = s.iterations;
       f.evaluations = evaluations;
       f.converged   = s.converged;
-      f.message     = s.message;
-      if (!f.covariance.allFinite())
-        f.message += "; Jacobian rank-deficient, covariance undefined";
       return f;
     }
 

@@ -20,16 +20,18 @@ namespace dermatwin::studies
     return DERMATWIN_VERSION;
   }
 
+  std::string csv_number(const double value)
+  {
+    if (!std::isfinite(value))
+      return "";
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.10g", value);
+    return buffer;
+  }
+
   namespace
   {
-    std::string cell(const double value)
-    {
-      if (!std::isfinite(value))
-        return "";
-      char buffer[32];
-      std::snprintf(buffer, sizeof buffer, "%.10g", value);
-      return buffer;
-    }
+    std::string cell(const double value) { return csv_number(value); }
 
     nlohmann::json optional_number(const std::optional<double> &value)
     {

@@ -493,6 +493,14 @@ namespace dermatwin::studies
     return s;
   }
 
+  YAML::Node internal::study_block(const Study &study)
+  {
+    YAML::Node root = YAML::Load(study.text);
+    for (const std::string &assignment : study.overrides)
+      set_override(root, assignment);
+    return root["study"];
+  }
+
   Study load_study(const std::string &file, const std::vector<std::string> &overrides)
   {
     std::ifstream in(file, std::ios::binary);

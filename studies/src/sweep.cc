@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dermatwin/studies/sweep.h>
+#include <dermatwin/studies/output.h>
 
 #include "yaml_reader.h"
 
@@ -11,14 +12,7 @@ namespace dermatwin::studies
 {
   namespace
   {
-    std::string format_number(const double v)
-    {
-      if (!std::isfinite(v))
-        return "";
-      char buffer[32];
-      std::snprintf(buffer, sizeof buffer, "%.10g", v);
-      return buffer;
-    }
+    std::string format_number(const double v) { return csv_number(v); }
 
     SweepParameter read_parameter(const internal::Reader &r, const YAML::Node &node, const std::string &path)
     {
@@ -59,7 +53,7 @@ namespace dermatwin::studies
   SweepSpec parse_sweep(const Study &study)
   {
     const internal::Reader r(study.file);
-    const YAML::Node       block = YAML::Load(study.text)["study"];
+    const YAML::Node       block = internal::study_block(study);
     if (!block || study.study_type != "sweep")
       r.fail(block, "study.type", "this command needs a study block with type: sweep");
     r.only_keys(block, "study", {"type", "parameters", "outputs", "threads"});

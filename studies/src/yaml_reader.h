@@ -147,6 +147,10 @@ namespace dermatwin::studies::internal
     std::string file_;
   };
 
+
+  /// The study file's `study:` block with the study's `--set` overrides
+  /// applied (null if there is none). Study-method parsers read it.
+  YAML::Node study_block(const Study &study);
 } // namespace dermatwin::studies::internal
 
 #endif

@@ -42,6 +42,8 @@ namespace dermatwin::fem
 
     /// y = A x.
     void vmult(const std::vector<double> &x, std::vector<double> &y) const;
+    /// y = A x for raw arrays of length n() (must not overlap).
+    void vmult(const double *x, double *y) const;
     /// (A x)_i. Inline: it is the inner kernel of every time step.
     double row_times(const unsigned int i, const double *x) const
     {

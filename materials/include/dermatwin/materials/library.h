@@ -69,7 +69,7 @@ namespace dermatwin::materials
   /**
    * The material library: every YAML file under
    * resources/{drugs,products,sites,acupoints,models}, with the citations in
-   * resources/sources.yaml and resources/sources/*.yaml. Loading checks that every number has a
+   * resources/sources.yaml and resources/sources/ (one YAML file per topic). Loading checks that every number has a
    * unit, a confidence and a source that resolves to a citation.
    */
   class Library

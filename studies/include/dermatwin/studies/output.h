@@ -12,6 +12,9 @@ namespace dermatwin::studies
 {
   std::string version();
 
+  /// A number as a CSV/override cell: 10 significant digits, empty if not finite.
+  std::string csv_number(double value);
+
   /// timeseries.csv text (STUDY_FORMAT.md section 3); NaN cells are empty.
   std::string timeseries_csv(const Result &result);
   /// summary.json text; undefined metrics are null.

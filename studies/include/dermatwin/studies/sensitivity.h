@@ -61,9 +61,10 @@ namespace dermatwin::studies
   /**
    * The first @p n_points points (Gray-code order; unshifted, point 0 is the
    * origin) of the @p dimension-dimensional Sobol' sequence with Joe-Kuo
-   * direction numbers, 32-bit resolution. With @p digital_shift_seed every coordinate is
-   * XOR-ed with a random 32-bit shift per dimension (std::mt19937_64), which
-   * keeps the (t, m, s)-net structure. Points are indexed [point][dimension].
+   * direction numbers, 32-bit resolution. With @p digital_shift_seed every
+   * coordinate is XOR-ed with a random 32-bit shift per dimension
+   * (std::mt19937_64), which keeps the (t, m, s)-net structure. Points are
+   * indexed [point][dimension].
    */
   std::vector<std::vector<double>>
   sobol_sequence(unsigned int n_points, unsigned int dimension,

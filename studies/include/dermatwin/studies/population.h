@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#ifndef dermatwin_studies_population_h
+#define dermatwin_studies_population_h
+
+#include <dermatwin/studies/batch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dermatwin::studies
+{
+  /**
+   * A virtual population (study block `type: population`): N subjects with
+   * age (uniform or truncated normal), sex (fraction female), site (drawn
+   * from a list) and log-normal inter-individual factors on SC, viable
+   * epidermis and dermis thickness, perfusion and SC permeability (CVs from
+   * resources/models/skin_ageing.yaml) and on clearance and volumes (CVs from
+   * the study block). Subject i draws from its own generator seeded with
+   * (seed, i), so results do not depend on threads or ranks.
+   */
+  struct PopulationSpec
+  {
+    unsigned int             subjects = 100;
+    std::uint64_t            seed     = 1;
+    std::string              age_distribution = "uniform"; ///< uniform | normal
+    double                   age_low = 18, age_high = 80, age_mean = 50, age_sd = 15;
+    double                   fraction_female = 0.5;
+    std::vector<std::string> sites; ///< empty: keep the study's sites
+    std::vector<std::pair<std::string, double>> skin_cv; ///< factor name, CV
+    double clearance_cv = 0.3, volumes_cv = 0.2;
+    std::vector<double> percentiles = {5, 25, 50, 75, 95};
+  };
+
+  PopulationSpec parse_population(const Study &study);
+
+  /// The overrides that make subject @p i (deterministic in seed and i).
+  Overrides subject_overrides(const Study &study, const PopulationSpec &spec, unsigned int i);
+
+  struct PopulationResult
+  {
+    std::string subjects_csv, bands_csv, summary_json;
+  };
+
+  PopulationResult run_population(const Study &study, const PopulationSpec &spec,
+                                  unsigned int n_threads, const BatchProgress &progress = {});
+} // namespace dermatwin::studies
+
+#endif

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dermatwin/materials/library.h>
+#include <dermatwin/studies/population.h>
+#include <dermatwin/studies/output.h>
+
+#include "yaml_reader.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+namespace dermatwin::studies
+{
+  namespace
+  {
+    std::string num(const double v) { return csv_number(v); }
+
+    /// Log-normal factor with median 1 and coefficient of variation cv.
+    double lognormal_factor(std::mt19937_64 &rng, const double cv)
+    {
+      const double sigma = std::sqrt(std::log1p(cv * cv));
+      return std::exp(sigma * std::normal_distribution<double>(0., 1.)(rng));
+    }
+
+    double percentile(std::vector<double> v, const double p)
+    {
+      v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+      if (v.empty())
+        return NAN;
+      std::sort(v.begin(), v.end());
+      const double pos = p / 100. * (v.size() - 1);
+      const std::size_t k = std::size_t(pos);
+      return k + 1 < v.size() ? v[k] + (pos - k) * (v[k + 1] - v[k]) : v.back();
+    }
+  } // namespace
+
+  PopulationSpec parse_population(const Study &study)
+  {
+    const internal::Reader r(study.file);
+    const YAML::Node       b = internal::study_block(study);
+    if (!b || study.study_type != "population")
+      r.fail(b, "study.type", "this command needs a study block with type: population");
+    if (study.in_vitro())
+      r.fail(b, "study.type", "a population needs an in vivo study");
+    r.only_keys(b, "study", {"type", "subjects", "seed", "age_years", "fraction_female", "sites",
+                             "pk_cv", "percentiles"});
+    PopulationSpec s;
+    if (b["subjects"])
+      s.subjects = r.whole_number(b["subjects"], "study.subjects", 1, 1e7);
+    if (b["seed"])
+      s.seed = r.whole_number(b["seed"], "study.seed", 0, 4e9);
+    if (const YAML::Node a = b["age_years"])
+      {
+        r.only_keys(a, "study.age_years", {"distribution", "low", "high", "mean", "sd"});
+        if (a["distribution"])
+          s.age_distribution = r.choice(a["distribution"], "study.age_years.distribution", {"uniform", "normal"});
+        s.age_low  = r.number_or(a, "low", "study.age_years.", 18, 18, 100);
+        s.age_high = r.number_or(a, "high", "study.age_years.", 80, 18, 100);
+        s.age_mean = r.number_or(a, "mean", "study.age_years.", 50, 18, 100);
+        s.age_sd   = r.number_or(a, "sd", "study.age_years.", 15, 0, 100);
+        if (s.age_high < s.age_low)
+          r.fail(a, "study.age_years.high", "must be >= low");
+      }
+    s.fraction_female = r.number_or(b, "fraction_female", "study.", 0.5, 0, 1);
+    if (const YAML::Node sites = b["sites"])
+      for (const auto &site : sites)
+        {
+          const std::string id = r.text(site, "study.sites");
+          if (!materials::Library::standard().has_site(id))
+            r.fail(site, "study.sites", "unknown site '" + id + "' (allowed: " +
+                                          materials::join(materials::Library::standard().site_ids()) + ")");
+          s.sites.push_back(id);
+        }
+    if (const YAML::Node cv = b["pk_cv"])
+      {
+        r.only_keys(cv, "study.pk_cv", {"clearance", "volumes"});
+        s.clearance_cv = r.number_or(cv, "clearance", "study.pk_cv.", 0.3, 0, 3);
+        s.volumes_cv   = r.number_or(cv, "volumes", "study.pk_cv.", 0.2, 0, 3);
+      }
+    if (const YAML::Node p = b["percentiles"])
+      {
+        s.percentiles.clear();
+        for (const auto &v : p)
+          s.percentiles.push_back(r.number(v, "study.percentiles", 0, 100));
+      }
+    const materials::Library &library = materials::Library::standard();
+    if (library.has_model("skin_ageing"))
+      for (const char *name : {"stratum_corneum_thickness", "viable_epidermis_thickness", "dermis_thickness",
+                               "perfusion", "sc_permeability"})
+        {
+          const std::string key = std::string("variability.") + name + "_cv";
+          if (library.model("skin_ageing").has(key))
+            s.skin_cv.emplace_back(name, library.model("skin_ageing").value(key));
+        }
+    return s;
+  }
+
+  Overrides subject_overrides(const Study &study, const PopulationSpec &spec, const unsigned int i)
+  {
+    std::seed_seq   seq{std::uint32_t(spec.seed), std::uint32_t(spec.seed >> 32), std::uint32_t(i), 0x5eed5u};
+    std::mt19937_64 rng(seq);
+    double          age;
+    if (spec.age_distribution == "uniform")
+      age = std::uniform_real_distribution<double>(spec.age_low, spec.age_high)(rng);
+    else
+      do
+        age = std::normal_distribution<double>(spec.age_mean, spec.age_sd)(rng);
+      while (age < spec.age_low || age > spec.age_high);
+    const bool female = std::uniform_real_distribution<double>(0, 1)(rng) < spec.fraction_female;
+    Overrides  o      = {"patient.age_years=" + num(age), std::string("patient.sex=") + (female ? "female" : "male")};
+    if (!spec.sites.empty())
+      {
+        const std::string site = spec.sites[std::uniform_int_distribution<std::size_t>(0, spec.sites.size() - 1)(rng)];
+        for (std::size_t a = 0; a < study.applications.size(); ++a)
+          if (!study.applications[a].site.empty())
+            o.push_back("application." + std::to_string(a) + ".site=" + site);
+      }
+    for (const auto &[name, cv] : spec.skin_cv)
+      o.push_back("patient.skin_factors." + name + "=" + num(lognormal_factor(rng, cv)));
+    o.push_back("patient.pk_factors.clearance=" + num(lognormal_factor(rng, spec.clearance_cv)));
+    o.push_back("patient.pk_factors.volumes=" + num(lognormal_factor(rng, spec.volumes_cv)));
+    return o;
+  }
+
+  PopulationResult run_population(const Study &study, const PopulationSpec &spec, const unsigned int n_threads,
+                                  const BatchProgress &progress)
+  {
+    std::vector<Overrides> subjects;
+    for (unsigned int i = 0; i < spec.subjects; ++i)
+      subjects.push_back(subject_overrides(study, spec, i));
+    const std::vector<Result> results = run_batch(study, subjects, n_threads, progress);
+
+    PopulationResult out;
+    // Per-subject summaries.
+    std::ostringstream csv;
+    csv << "subject";
+    for (const std::string &o : subjects.front())
+      csv << "," << o.substr(0, o.find('='));
+    const std::vector<std::string> metrics = {"cmax_ng_per_mL", "tmax_h", "auc_0_last_ng_h_per_mL",
+                                              "delivered_ug", "cumulative_absorbed_ug"};
+    for (const std::string &m : metrics)
+      csv << "," << m;
+    csv << "\n";
+    for (std::size_t i = 0; i < results.size(); ++i)
+      {
+        csv << i;
+        for (const std::string &o : subjects[i])
+          csv << "," << o.substr(o.find('=') + 1);
+        for (const std::string &m : metrics)
+          csv << "," << num(summary_metric(results[i], m));
+        csv << "\n";
+      }
+    out.subjects_csv = csv.str();
+
+    // Percentile bands of plasma over time and the fraction in the window.
+    const materials::Library &library = materials::Library::standard();
+    double low = NAN, high = NAN;
+    if (!study.drug.inline_mapping && library.drug(study.drug.id).has("therapeutic_range.low_ng_per_mL"))
+      {
+        low  = library.drug(study.drug.id).value("therapeutic_range.low_ng_per_mL");
+        high = library.drug(study.drug.id).value("therapeutic_range.high_ng_per_mL");
+      }
+    std::ostringstream bands;
+    bands << "time_h";
+    for (const double p : spec.percentiles)
+      bands << ",plasma_p" << num(p) << "_ng_per_mL";
+    bands << ",fraction_in_therapeutic_window\n";
+    const std::vector<double> &t = results.front().series.time_h;
+    for (std::size_t k = 0; k < t.size(); ++k)
+      {
+        std::vector<double> c;
+        for (const Result &r : results)
+          c.push_back(r.series.plasma_ng_per_mL[k]);
+        bands << num(t[k]);
+        for (const double p : spec.percentiles)
+          bands << "," << num(percentile(c, p));
+        const double inside = std::count_if(c.begin(), c.end(), [&](double x) { return x >= low && x <= high; });
+        bands << "," << (std::isfinite(low) ? num(inside / c.size()) : "") << "\n";
+      }
+    out.bands_csv = bands.str();
+
+    nlohmann::json j;
+    j["subjects"] = spec.subjects;
+    j["seed"]     = spec.seed;
+    j["therapeutic_window_ng_per_mL"] = std::isfinite(low) ? nlohmann::json({low, high}) : nlohmann::json(nullptr);
+    for (const std::string &m : metrics)
+      {
+        std::vector<double> v;
+        for (const Result &r : results)
+          v.push_back(summary_metric(r, m));
+        for (const double p : spec.percentiles)
+          {
+            const double value = percentile(v, p);
+            j["percentiles"][m]["p" + num(p)] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+          }
+      }
+    out.summary_json = j.dump(2) + "\n";
+    return out;
+  }
+} // namespace dermatwin::studies
