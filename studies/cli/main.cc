@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // dermatwin: the headless batch front end over dermatwin::studies.
 // Exit status: 0 success, 2 bad input (study, id, option), 1 internal failure.
+#include "cli_common.h"
+
 #include <dermatwin/materials/library.h>
 #include <dermatwin/studies/output.h>
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/study.h>
-#include <dermatwin/studies/population.h>
-#include <dermatwin/studies/sweep.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -26,73 +26,13 @@ using namespace dermatwin;
 
 namespace
 {
-  /// Set by Ctrl-C: long studies stop at the next evaluation and write nothing.
-  std::atomic<bool> interrupted{false};
-  extern "C" void on_interrupt(int) { interrupted = true; }
-
-  /// Progress of a batch study: count, rate, ETA (stderr).
-  bool batch_progress(const std::size_t done, const std::size_t total)
-  {
-    static const auto start = std::chrono::steady_clock::now();
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate    = elapsed > 0 ? done / elapsed : 0;
-    const double eta     = rate > 0 ? (total - done) / rate : 0;
-    static bool shown = false;
-    if (elapsed > 1.0 || (shown && done == total))
-      {
-        std::fprintf(stderr, "\r[dermatwin] %zu/%zu runs  %.0f runs/s  ETA %.1f s   ", done, total,
-                     rate, eta);
-        if (done == total)
-          std::fprintf(stderr, "\n");
-        shown = true;
-      }
-    return !interrupted;
-  }
-
-  /// Prints a progress line on stderr once a run has taken over a second.
-  class ProgressLine
-  {
-  public:
-    bool operator()(const double fraction)
-    {
-      const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-      if (elapsed > 1.0 && (fraction >= 1 || elapsed - last_ > 0.2))
-        {
-          last_ = elapsed;
-          const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-          std::fprintf(stderr, "\r[dermatwin] %5.1f %%  %.1f s elapsed, ETA %.1f s ", 100 * fraction,
-                       elapsed, eta);
-          shown_ = true;
-        }
-      return true;
-    }
-    ~ProgressLine()
-    {
-      if (shown_)
-        std::fprintf(stderr, "\n");
-    }
-
-  private:
-    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-    double                                last_  = 0;
-    bool                                  shown_ = false;
-  };
-
-  std::string format(const std::optional<double> &value, const char *unit, const char *fmt = "%.4g")
-  {
-    if (!value)
-      return "n/a";
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, fmt, *value);
-    return std::string(buffer) + " " + unit;
-  }
+  using cli::format;
 
   int run_study(const std::string &file, const std::string &out, const std::vector<std::string> &sets)
   {
     const studies::Study        study = studies::load_study(file, sets);
     const studies::ScenarioPlan plan  = studies::plan_scenario(study);
-    ProgressLine                progress;
+    cli::ProgressLine           progress;
     const studies::Result       result =
       studies::run_scenario(plan, [&](double f) { return progress(f); });
     studies::write_results(out, result, plan);
@@ -116,39 +56,6 @@ namespace
     std::printf("  solver          %u DOFs, %u steps, %.3g ms\n", s.dof_count, s.time_steps,
                 1e3 * s.wall_time_s);
     std::cout << "  results in      " << out << "/ (timeseries.csv, summary.json, study.resolved.yaml)\n";
-    return 0;
-  }
-
-  int sweep_study(const std::string &file, const std::string &out, const std::vector<std::string> &sets,
-                  const unsigned int threads)
-  {
-    const studies::Study     study = studies::load_study(file, sets);
-    const studies::SweepSpec spec  = studies::parse_sweep(study);
-    std::signal(SIGINT, on_interrupt);
-    const studies::SweepTable table = studies::run_sweep(study, spec, threads, batch_progress);
-    const studies::ScenarioPlan base = studies::plan_scenario(study);
-    studies::write_files_atomically(out, {{"sweep.csv", studies::to_csv(table)},
-                                          {"study.resolved.yaml", base.resolved_yaml}});
-    std::cout << studies::to_csv(table) << "results in " << out << "/sweep.csv\n";
-    return 0;
-  }
-
-  int population_study(const std::string &file, const std::string &out,
-                       const std::vector<std::string> &sets, const unsigned int threads)
-  {
-    const studies::Study          study = studies::load_study(file, sets);
-    const studies::PopulationSpec spec  = studies::parse_population(study);
-    std::signal(SIGINT, on_interrupt);
-    const auto start = std::chrono::steady_clock::now();
-    const studies::PopulationResult r = studies::run_population(study, spec, threads, batch_progress);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    studies::write_files_atomically(out, {{"subjects.csv", r.subjects_csv},
-                                          {"bands.csv", r.bands_csv},
-                                          {"summary.json", r.summary_json},
-                                          {"study.resolved.yaml", studies::plan_scenario(study).resolved_yaml}});
-    std::printf("%u subjects in %.2f s (%.0f subjects/s on %u threads)\n", spec.subjects, seconds,
-                spec.subjects / seconds, threads);
-    std::cout << "results in " << out << "/ (subjects.csv, bands.csv, summary.json)\n";
     return 0;
   }
 
@@ -287,18 +194,10 @@ int main(int argc, char **argv)
   run_cmd->add_option("--out", out_dir, "output folder (written atomically)")->required();
   run_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
 
-  unsigned int threads = studies::default_thread_count();
-  CLI::App *sweep_cmd = app.add_subcommand("sweep", "One- or two-parameter sweep (study block type: sweep)");
-  sweep_cmd->add_option("STUDY", study_file, "study file with a 'study: {type: sweep}' block")->required();
-  sweep_cmd->add_option("--out", out_dir, "output folder (sweep.csv, written atomically)")->required();
-  sweep_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
-  sweep_cmd->add_option("--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
-
-  CLI::App *population_cmd = app.add_subcommand("population", "Virtual population (study block type: population)");
-  population_cmd->add_option("STUDY", study_file, "study file with a 'study: {type: population}' block")->required();
-  population_cmd->add_option("--out", out_dir, "output folder (written atomically)")->required();
-  population_cmd->add_option("--set", sets, "override a study key: key.path=value (repeatable)");
-  population_cmd->add_option("--threads", threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
+  // Study methods, one file each (studies/cli/cmd_*.cc).
+  cli::Commands study_commands;
+  cli::add_sweep_command(app, study_commands);
+  cli::add_population_command(app, study_commands);
 
   CLI::App *validate_cmd = app.add_subcommand("validate", "Check a study completely, run nothing");
   validate_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();
@@ -332,10 +231,9 @@ int main(int argc, char **argv)
     {
       if (*run_cmd)
         return run_study(study_file, out_dir, sets);
-      if (*sweep_cmd)
-        return sweep_study(study_file, out_dir, sets, threads);
-      if (*population_cmd)
-        return population_study(study_file, out_dir, sets, threads);
+      for (const cli::Command &command : study_commands)
+        if (*command.app)
+          return command.run();
       if (*validate_cmd)
         return validate_study(study_file, sets);
       if (*list_cmd)
@@ -355,7 +253,7 @@ int main(int argc, char **argv)
     }
   catch (const std::exception &e)
     {
-      if (interrupted || std::string(e.what()) == "cancelled")
+      if (cli::interrupted || std::string(e.what()) == "cancelled")
         {
           std::cerr << "\ndermatwin: cancelled, nothing written\n";
           return 130;

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli_common.h"
+
+#include <dermatwin/studies/batch.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace dermatwin::cli
+{
+  std::atomic<bool> interrupted{false};
+
+  namespace
+  {
+    extern "C" void on_interrupt(int)
+    {
+      interrupted = true;
+    }
+  } // namespace
+
+  void install_interrupt_handler()
+  {
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+  }
+
+  bool batch_progress(const std::size_t done, const std::size_t total)
+  {
+    static const auto start = std::chrono::steady_clock::now();
+    static bool       shown = false;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate    = elapsed > 0 ? done / elapsed : 0;
+    const double eta     = rate > 0 ? (total - done) / rate : 0;
+    if (elapsed > 1.0 || (shown && done == total))
+      {
+        std::fprintf(stderr, "\r[dermatwin] %zu/%zu runs  %.0f runs/s  ETA %.1f s   ", done, total, rate, eta);
+        if (done == total)
+          std::fprintf(stderr, "\n");
+        shown = true;
+      }
+    return !interrupted;
+  }
+
+  bool ProgressLine::operator()(const double fraction)
+  {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (elapsed > 1.0 && (fraction >= 1 || elapsed - last_ > 0.2))
+      {
+        last_ = elapsed;
+        const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+        std::fprintf(stderr, "\r[dermatwin] %5.1f %%  %.1f s elapsed, ETA %.1f s ", 100 * fraction, elapsed, eta);
+        shown_ = true;
+      }
+    return !interrupted;
+  }
+
+  ProgressLine::~ProgressLine()
+  {
+    if (shown_)
+      std::fprintf(stderr, "\n");
+  }
+
+  std::string format(const std::optional<double> &value, const char *unit, const char *fmt)
+  {
+    if (!value)
+      return "n/a";
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, fmt, *value);
+    return std::string(buffer) + " " + unit;
+  }
+
+  std::shared_ptr<StudyOptions> add_study_options(CLI::App *command, const std::string &study_help)
+  {
+    auto o     = std::make_shared<StudyOptions>();
+    o->threads = studies::default_thread_count();
+    command->add_option("STUDY", o->study_file, study_help)->required();
+    command->add_option("--out", o->out_dir, "output folder (written atomically)")->required();
+    command->add_option("--set", o->sets, "override a study key: key.path=value (repeatable)");
+    command->add_option("--threads", o->threads, "worker threads (default: all cores)")->check(CLI::Range(1, 256));
+    return o;
+  }
+} // namespace dermatwin::cli

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Shared pieces of the `dermatwin` command line front end: progress lines,
+// Ctrl-C handling and the registration of study-method subcommands.
+#ifndef dermatwin_cli_common_h
+#define dermatwin_cli_common_h
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dermatwin::cli
+{
+  /// Set by SIGINT/SIGTERM once install_interrupt_handler() ran: batch studies
+  /// stop at the next evaluation, write nothing and exit with 130.
+  extern std::atomic<bool> interrupted;
+  void install_interrupt_handler();
+
+  /// Progress of a batch study on stderr (count, rate, ETA) once it has run
+  /// for a second; returns false after Ctrl-C (the study then cancels).
+  bool batch_progress(std::size_t done, std::size_t total);
+
+  /// Progress of a single run (fraction of simulated time) on stderr once it
+  /// has taken over a second.
+  class ProgressLine
+  {
+  public:
+    bool operator()(double fraction);
+    ~ProgressLine();
+
+  private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    double                                last_  = 0;
+    bool                                  shown_ = false;
+  };
+
+  /// "1.234 unit", or "n/a".
+  std::string format(const std::optional<double> &value, const char *unit, const char *fmt = "%.4g");
+
+  /// Options every study-method command has: STUDY, --out, --set, --threads.
+  struct StudyOptions
+  {
+    std::string              study_file, out_dir;
+    std::vector<std::string> sets;
+    unsigned int             threads = 1;
+  };
+  /// Adds STUDY, --out (required), --set and --threads to @p command.
+  std::shared_ptr<StudyOptions> add_study_options(CLI::App *command, const std::string &study_help);
+
+  /// A subcommand and what runs it (after parsing, if it was given).
+  struct Command
+  {
+    CLI::App            *app;
+    std::function<int()> run;
+  };
+  using Commands = std::vector<Command>;
+
+  // Study-method commands, one file each (cmd_*.cc).
+  void add_sweep_command(CLI::App &app, Commands &commands);
+  void add_population_command(CLI::App &app, Commands &commands);
+} // namespace dermatwin::cli
+
+#endif
