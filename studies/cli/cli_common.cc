@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <unistd.h>
 
 namespace dermatwin::cli
 {
@@ -26,17 +27,22 @@ namespace dermatwin::cli
 
   bool batch_progress(const std::size_t done, const std::size_t total)
   {
-    static const auto start = std::chrono::steady_clock::now();
-    static bool       shown = false;
+    // On a terminal the line is rewritten in place; in a log file (batch
+    // pipelines) a new line is written every 10 % at most.
+    static const auto start    = std::chrono::steady_clock::now();
+    static const bool terminal = isatty(fileno(stderr));
+    static bool       shown    = false;
+    static std::size_t last_logged = 0;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double rate    = elapsed > 0 ? done / elapsed : 0;
     const double eta     = rate > 0 ? (total - done) / rate : 0;
-    if (elapsed > 1.0 || (shown && done == total))
+    const bool   due     = terminal ? true : (done - last_logged) * 10 >= total || done == total;
+    if ((elapsed > 1.0 || (shown && done == total)) && due && !(shown && done == last_logged))
       {
-        std::fprintf(stderr, "\r[dermatwin] %zu/%zu runs  %.0f runs/s  ETA %.1f s   ", done, total, rate, eta);
-        if (done == total)
-          std::fprintf(stderr, "\n");
-        shown = true;
+        std::fprintf(stderr, "%s[dermatwin] %zu/%zu runs  %.0f runs/s  ETA %.1f s%s", terminal ? "\r" : "",
+                     done, total, rate, eta, terminal && done < total ? "   " : "\n");
+        shown       = true;
+        last_logged = done;
       }
     return !interrupted;
   }

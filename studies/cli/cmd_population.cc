@@ -10,6 +10,33 @@
 
 namespace dermatwin::cli
 {
+  namespace
+  {
+    /// MPI for the lifetime of a population command (a single process
+    /// without mpirun is one rank).
+    class MpiSession
+    {
+    public:
+      MpiSession() { MPI_Init(nullptr, nullptr); }
+      ~MpiSession() { MPI_Finalize(); }
+      int rank() const { return rank_of(MPI_COMM_WORLD); }
+      int size() const
+      {
+        int n = 1;
+        MPI_Comm_size(MPI_COMM_WORLD, &n);
+        return n;
+      }
+
+    private:
+      static int rank_of(const MPI_Comm comm)
+      {
+        int r = 0;
+        MPI_Comm_rank(comm, &r);
+        return r;
+      }
+    };
+  } // namespace
+
   void add_population_command(CLI::App &app, Commands &commands)
   {
     CLI::App *cmd = app.add_subcommand("population", "Virtual population (study block type: population)");
@@ -19,17 +46,21 @@ namespace dermatwin::cli
                           const studies::PopulationSpec spec  = studies::parse_population(study);
                           install_interrupt_handler();
                           const auto start = std::chrono::steady_clock::now();
+                          // Under mpirun the subjects are split over the ranks; rank 0 writes.
+                          const MpiSession                mpi;
                           const studies::PopulationResult r =
-                            studies::run_population(study, spec, o->threads, batch_progress);
+                            studies::run_population_mpi(study, spec, o->threads, batch_progress, MPI_COMM_WORLD);
                           const double seconds =
                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                          if (mpi.rank() != 0)
+                            return 0;
                           studies::write_files_atomically(
                             o->out_dir, {{"subjects.csv", r.subjects_csv},
                                          {"bands.csv", r.bands_csv},
                                          {"summary.json", r.summary_json},
                                          {"study.resolved.yaml", studies::plan_scenario(study).resolved_yaml}});
-                          std::printf("%u subjects in %.2f s (%.0f subjects/s on %u threads)\n", spec.subjects,
-                                      seconds, spec.subjects / seconds, o->threads);
+                          std::printf("%u subjects in %.2f s (%.0f subjects/s on %d rank(s) x %u threads)\n",
+                                      spec.subjects, seconds, spec.subjects / seconds, mpi.size(), o->threads);
                           std::cout << "results in " << o->out_dir << "/ (subjects.csv, bands.csv, summary.json)\n";
                           return 0;
                         }});

@@ -5,6 +5,8 @@
 
 #include "yaml_reader.h"
 
+#include <deal.II/base/mpi.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -125,32 +127,108 @@ namespace dermatwin::studies
     return o;
   }
 
+  std::vector<SubjectOutcome> simulate_subjects(const Study &study, const PopulationSpec &spec,
+                                                const unsigned int first, const unsigned int last,
+                                                const unsigned int n_threads, const BatchProgress &progress)
+  {
+    std::vector<Overrides> subjects;
+    for (unsigned int i = first; i < last; ++i)
+      subjects.push_back(subject_overrides(study, spec, i));
+    const std::vector<Result> results = run_batch(study, subjects, n_threads, progress);
+    std::vector<SubjectOutcome> outcomes(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i)
+      {
+        for (const std::string &m : population_metric_names())
+          outcomes[i].metrics.push_back(summary_metric(results[i], m));
+        outcomes[i].time_h           = results[i].series.time_h;
+        outcomes[i].plasma_ng_per_mL = results[i].series.plasma_ng_per_mL;
+      }
+    return outcomes;
+  }
+
+  const std::vector<std::string> &population_metric_names()
+  {
+    static const std::vector<std::string> names = {"cmax_ng_per_mL", "tmax_h", "auc_0_last_ng_h_per_mL",
+                                                   "delivered_ug", "cumulative_absorbed_ug"};
+    return names;
+  }
+
   PopulationResult run_population(const Study &study, const PopulationSpec &spec, const unsigned int n_threads,
                                   const BatchProgress &progress)
   {
+    return summarise_population(study, spec, simulate_subjects(study, spec, 0, spec.subjects, n_threads, progress));
+  }
+
+  PopulationResult run_population_mpi(const Study &study, const PopulationSpec &spec, const unsigned int n_threads,
+                                      const BatchProgress &progress, const MPI_Comm mpi_communicator)
+  {
+    const unsigned int rank  = dealii::Utilities::MPI::this_mpi_process(mpi_communicator);
+    const unsigned int ranks = dealii::Utilities::MPI::n_mpi_processes(mpi_communicator);
+    if (ranks == 1)
+      return run_population(study, spec, n_threads, progress);
+    const auto block_begin = [&](const unsigned int r) {
+      return static_cast<unsigned int>(std::uint64_t(spec.subjects) * r / ranks);
+    };
+    // Only rank 0 reports progress (of its own block, which is as large as any).
+    const std::vector<SubjectOutcome> mine =
+      simulate_subjects(study, spec, block_begin(rank), block_begin(rank + 1), n_threads,
+                        rank == 0 ? progress : BatchProgress());
+    // Flatten: per subject [n_metrics, metrics..., n_times, times..., plasma...].
+    std::vector<double> packed;
+    for (const SubjectOutcome &o : mine)
+      {
+        packed.push_back(o.metrics.size());
+        packed.insert(packed.end(), o.metrics.begin(), o.metrics.end());
+        packed.push_back(o.time_h.size());
+        packed.insert(packed.end(), o.time_h.begin(), o.time_h.end());
+        packed.insert(packed.end(), o.plasma_ng_per_mL.begin(), o.plasma_ng_per_mL.end());
+      }
+    const std::vector<std::vector<double>> all = dealii::Utilities::MPI::gather(mpi_communicator, packed, 0);
+    if (rank != 0)
+      return {};
+    std::vector<SubjectOutcome> outcomes;
+    for (const std::vector<double> &block : all)
+      for (std::size_t k = 0; k < block.size();)
+        {
+          SubjectOutcome o;
+          const std::size_t n_metrics = block[k++];
+          o.metrics.assign(block.begin() + k, block.begin() + k + n_metrics);
+          k += n_metrics;
+          const std::size_t n_times = block[k++];
+          o.time_h.assign(block.begin() + k, block.begin() + k + n_times);
+          k += n_times;
+          o.plasma_ng_per_mL.assign(block.begin() + k, block.begin() + k + n_times);
+          k += n_times;
+          outcomes.push_back(std::move(o));
+        }
+    return summarise_population(study, spec, outcomes);
+  }
+
+  PopulationResult summarise_population(const Study &study, const PopulationSpec &spec,
+                                        const std::vector<SubjectOutcome> &outcomes)
+  {
+    if (outcomes.size() != spec.subjects)
+      throw std::logic_error("summarise_population: one outcome per subject expected");
     std::vector<Overrides> subjects;
     for (unsigned int i = 0; i < spec.subjects; ++i)
       subjects.push_back(subject_overrides(study, spec, i));
-    const std::vector<Result> results = run_batch(study, subjects, n_threads, progress);
-
+    const std::vector<std::string> &metrics = population_metric_names();
     PopulationResult out;
     // Per-subject summaries.
     std::ostringstream csv;
     csv << "subject";
     for (const std::string &o : subjects.front())
       csv << "," << o.substr(0, o.find('='));
-    const std::vector<std::string> metrics = {"cmax_ng_per_mL", "tmax_h", "auc_0_last_ng_h_per_mL",
-                                              "delivered_ug", "cumulative_absorbed_ug"};
     for (const std::string &m : metrics)
       csv << "," << m;
     csv << "\n";
-    for (std::size_t i = 0; i < results.size(); ++i)
+    for (std::size_t i = 0; i < outcomes.size(); ++i)
       {
         csv << i;
         for (const std::string &o : subjects[i])
           csv << "," << o.substr(o.find('=') + 1);
-        for (const std::string &m : metrics)
-          csv << "," << num(summary_metric(results[i], m));
+        for (const double value : outcomes[i].metrics)
+          csv << "," << num(value);
         csv << "\n";
       }
     out.subjects_csv = csv.str();
@@ -168,12 +246,12 @@ namespace dermatwin::studies
     for (const double p : spec.percentiles)
       bands << ",plasma_p" << num(p) << "_ng_per_mL";
     bands << ",fraction_in_therapeutic_window\n";
-    const std::vector<double> &t = results.front().series.time_h;
+    const std::vector<double> &t = outcomes.front().time_h;
     for (std::size_t k = 0; k < t.size(); ++k)
       {
         std::vector<double> c;
-        for (const Result &r : results)
-          c.push_back(r.series.plasma_ng_per_mL[k]);
+        for (const SubjectOutcome &o : outcomes)
+          c.push_back(o.plasma_ng_per_mL.at(k));
         bands << num(t[k]);
         for (const double p : spec.percentiles)
           bands << "," << num(percentile(c, p));
@@ -186,15 +264,15 @@ namespace dermatwin::studies
     j["subjects"] = spec.subjects;
     j["seed"]     = spec.seed;
     j["therapeutic_window_ng_per_mL"] = std::isfinite(low) ? nlohmann::json({low, high}) : nlohmann::json(nullptr);
-    for (const std::string &m : metrics)
+    for (std::size_t m = 0; m < metrics.size(); ++m)
       {
         std::vector<double> v;
-        for (const Result &r : results)
-          v.push_back(summary_metric(r, m));
+        for (const SubjectOutcome &o : outcomes)
+          v.push_back(o.metrics[m]);
         for (const double p : spec.percentiles)
           {
             const double value = percentile(v, p);
-            j["percentiles"][m]["p" + num(p)] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+            j["percentiles"][metrics[m]]["p" + num(p)] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
           }
       }
     out.summary_json = j.dump(2) + "\n";

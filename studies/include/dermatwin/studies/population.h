@@ -4,6 +4,8 @@
 
 #include <dermatwin/studies/batch.h>
 
+#include <mpi.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,8 +44,35 @@ namespace dermatwin::studies
     std::string subjects_csv, bands_csv, summary_json;
   };
 
+  /// Runs the whole population on @p n_threads threads and summarises it.
   PopulationResult run_population(const Study &study, const PopulationSpec &spec,
                                   unsigned int n_threads, const BatchProgress &progress = {});
+
+  /// What one subject contributes to the population summary.
+  struct SubjectOutcome
+  {
+    std::vector<double> metrics; ///< population_metric_names(), NaN where undefined
+    std::vector<double> time_h, plasma_ng_per_mL;
+  };
+  /// Cmax, Tmax, AUC, delivered and absorbed amounts: the per-subject columns.
+  const std::vector<std::string> &population_metric_names();
+
+  /// Subjects first <= i < last (a rank's share of the population).
+  std::vector<SubjectOutcome> simulate_subjects(const Study &study, const PopulationSpec &spec,
+                                                unsigned int first, unsigned int last,
+                                                unsigned int n_threads, const BatchProgress &progress = {});
+  /// The outputs from all subjects' outcomes, in subject order. Subject i
+  /// depends only on (seed, i), so the result is the same however the
+  /// subjects were split over ranks and threads.
+  PopulationResult summarise_population(const Study &study, const PopulationSpec &spec,
+                                        const std::vector<SubjectOutcome> &outcomes);
+
+  /// Splits the subjects over the ranks of @p mpi_communicator in contiguous
+  /// blocks, each rank on @p n_threads threads, and gathers the outcomes on
+  /// rank 0, which alone gets the summary (other ranks get empty strings).
+  /// Identical output for any number of ranks.
+  PopulationResult run_population_mpi(const Study &study, const PopulationSpec &spec, unsigned int n_threads,
+                                      const BatchProgress &progress, MPI_Comm mpi_communicator);
 } // namespace dermatwin::studies
 
 #endif
