@@ -6,34 +6,50 @@
 #include <dermatwin/studies/population.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace dermatwin::cli
 {
   namespace
   {
-    /// MPI for the lifetime of a population command (a single process
-    /// without mpirun is one rank).
+    /// MPI for the lifetime of a population command when the process was
+    /// started by an MPI launcher (mpirun/mpiexec/srun set these variables).
+    /// Without one, MPI is not initialised at all (a singleton MPI_Init costs
+    /// about a second with Open MPI) and the process is the only rank.
     class MpiSession
     {
     public:
-      MpiSession() { MPI_Init(nullptr, nullptr); }
-      ~MpiSession() { MPI_Finalize(); }
-      int rank() const { return rank_of(MPI_COMM_WORLD); }
+      MpiSession()
+        : active_(std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") ||
+                  std::getenv("PMIX_RANK"))
+      {
+        if (active_)
+          MPI_Init(nullptr, nullptr);
+      }
+      ~MpiSession()
+      {
+        if (active_)
+          MPI_Finalize();
+      }
+      bool active() const { return active_; }
+      int  rank() const
+      {
+        int r = 0;
+        if (active_)
+          MPI_Comm_rank(MPI_COMM_WORLD, &r);
+        return r;
+      }
       int size() const
       {
         int n = 1;
-        MPI_Comm_size(MPI_COMM_WORLD, &n);
+        if (active_)
+          MPI_Comm_size(MPI_COMM_WORLD, &n);
         return n;
       }
 
     private:
-      static int rank_of(const MPI_Comm comm)
-      {
-        int r = 0;
-        MPI_Comm_rank(comm, &r);
-        return r;
-      }
+      const bool active_;
     };
   } // namespace
 
@@ -49,7 +65,9 @@ namespace dermatwin::cli
                           // Under mpirun the subjects are split over the ranks; rank 0 writes.
                           const MpiSession                mpi;
                           const studies::PopulationResult r =
-                            studies::run_population_mpi(study, spec, o->threads, batch_progress, MPI_COMM_WORLD);
+                            mpi.active() ?
+                              studies::run_population_mpi(study, spec, o->threads, batch_progress, MPI_COMM_WORLD) :
+                              studies::run_population(study, spec, o->threads, batch_progress);
                           const double seconds =
                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                           if (mpi.rank() != 0)

@@ -38,7 +38,7 @@ namespace dermatwin::studies
       const double from  = r.number(node["from"], path + ".from", -1e12, 1e12);
       const double to    = r.number(node["to"], path + ".to", -1e12, 1e12);
       const unsigned n   = r.whole_number(node["steps"], path + ".steps", 2, 10000);
-      const bool     log = node["log"] && node["log"].as<bool>();
+      const bool     log = node["log"] && r.choice(node["log"], path + ".log", {"true", "false"}) == "true";
       if (log && !(from > 0 && to > 0))
         r.fail(node["from"], path + ".from", "a log range needs from > 0 and to > 0");
       for (unsigned i = 0; i < n; ++i)
@@ -56,7 +56,7 @@ namespace dermatwin::studies
     const YAML::Node       block = internal::study_block(study);
     if (!block || study.study_type != "sweep")
       r.fail(block, "study.type", "this command needs a study block with type: sweep");
-    r.only_keys(block, "study", {"type", "parameters", "outputs", "threads"});
+    r.only_keys(block, "study", {"type", "parameters", "outputs"});
     SweepSpec spec;
     const YAML::Node params = block["parameters"];
     if (!params || !params.IsSequence() || params.size() < 1 || params.size() > 2)
