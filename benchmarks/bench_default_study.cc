@@ -18,7 +18,7 @@ namespace
 {
   struct Measurement
   {
-    double best_s = 1e9, cmax = 0, absorbed = 0;
+    double best_s = 1e9, best_plan_s = 1e9, cmax = 0, absorbed = 0;
     unsigned int dofs = 0, steps = 0;
   };
 
@@ -28,10 +28,13 @@ namespace
     Measurement m;
     for (int r = 0; r < repeats; ++r)
       {
-        const auto   start = std::chrono::steady_clock::now();
-        const Result result = run_scenario(plan_scenario(study));
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        m.best_s   = std::min(m.best_s, s);
+        const auto         start   = std::chrono::steady_clock::now();
+        const ScenarioPlan plan    = plan_scenario(study);
+        const auto         planned = std::chrono::steady_clock::now();
+        const Result       result  = run_scenario(plan);
+        const auto         end     = std::chrono::steady_clock::now();
+        m.best_s      = std::min(m.best_s, std::chrono::duration<double>(end - start).count());
+        m.best_plan_s = std::min(m.best_plan_s, std::chrono::duration<double>(planned - start).count());
         m.cmax     = *result.summary.cmax_ng_per_mL;
         m.absorbed = result.summary.cumulative_absorbed_ug;
         m.dofs     = result.summary.dof_count;
@@ -49,7 +52,8 @@ int main(int argc, char **argv)
 
   const Measurement reference = measure(
     file, {"simulation.cells_per_layer=32", "simulation.relative_tolerance=1e-11"}, 1);
-  std::printf("%-28s %6s %6s %12s %12s %12s\n", "case", "DOFs", "steps", "time_ms", "err_Cmax",
+  // time_ms: plan (library resolution, resolved study text, mesh and matrices) + solve; plan_ms: the plan alone.
+  std::printf("%-28s %6s %6s %10s %9s %12s %12s\n", "case", "DOFs", "steps", "time_ms", "plan_ms", "err_Cmax",
               "err_absorbed");
   struct Case
   {
@@ -61,11 +65,19 @@ int main(int argc, char **argv)
     {"default", {}},
     {"fine", {"simulation.accuracy=fine"}},
     {"default, output every 6 h", {"simulation.output_every_h=6"}},
-    {"1e-6 (4 cells, rtol 1e-8)", {"simulation.cells_per_layer=4", "simulation.relative_tolerance=1e-8"}}};
+    {"1e-6 (4 cells, rtol 1e-8)", {"simulation.cells_per_layer=4", "simulation.relative_tolerance=1e-8"}},
+    // As a peer solver is timed (benchmarks/peers): only Cmax and the absorbed amount are wanted, so the
+    // output grid is coarse (Cmax is refined on the dense output, not read off the grid).
+    {"coarse, output every 12 h", {"simulation.accuracy=coarse", "simulation.output_every_h=12"}},
+    {"1 cell, rtol 1e-2, out 12 h", {"simulation.cells_per_layer=1", "simulation.relative_tolerance=1e-2",
+                                     "simulation.output_every_h=12"}},
+    {"4 cells, rtol 1e-8, out 12 h", {"simulation.cells_per_layer=4", "simulation.relative_tolerance=1e-8",
+                                      "simulation.output_every_h=12"}}};
   for (const Case &c : cases)
     {
       const Measurement m = measure(file, c.sets, repeats);
-      std::printf("%-28s %6u %6u %12.3f %12.2e %12.2e\n", c.name, m.dofs, m.steps, 1e3 * m.best_s,
+      std::printf("%-28s %6u %6u %10.3f %9.3f %12.2e %12.2e\n", c.name, m.dofs, m.steps, 1e3 * m.best_s,
+                  1e3 * m.best_plan_s,
                   std::abs(m.cmax / reference.cmax - 1), std::abs(m.absorbed / reference.absorbed - 1));
     }
   return 0;
