@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dermatwin/studies/batch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -73,6 +74,17 @@ namespace dermatwin::studies
     if (progress)
       progress(done, evaluations.size());
     return results;
+  }
+
+  double percentile(std::vector<double> v, const double p)
+  {
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
+    if (v.empty())
+      return NAN;
+    std::sort(v.begin(), v.end());
+    const double      pos = p / 100. * (v.size() - 1);
+    const std::size_t k   = std::size_t(pos);
+    return k + 1 < v.size() ? v[k] + (pos - k) * (v[k + 1] - v[k]) : v.back();
   }
 
   const std::vector<std::string> &summary_metric_names()

@@ -27,16 +27,6 @@ namespace dermatwin::studies
       return std::exp(sigma * std::normal_distribution<double>(0., 1.)(rng));
     }
 
-    double percentile(std::vector<double> v, const double p)
-    {
-      v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
-      if (v.empty())
-        return NAN;
-      std::sort(v.begin(), v.end());
-      const double pos = p / 100. * (v.size() - 1);
-      const std::size_t k = std::size_t(pos);
-      return k + 1 < v.size() ? v[k] + (pos - k) * (v[k + 1] - v[k]) : v.back();
-    }
   } // namespace
 
   PopulationSpec parse_population(const Study &study)

@@ -493,10 +493,12 @@ namespace dermatwin::studies
     return s;
   }
 
-  YAML::Node internal::study_tree(const Study &study)
+  YAML::Node internal::study_tree(const Study &study, const std::vector<std::string> &more_overrides)
   {
     YAML::Node root = YAML::Load(study.text);
     for (const std::string &assignment : study.overrides)
+      set_override(root, assignment);
+    for (const std::string &assignment : more_overrides)
       set_override(root, assignment);
     return root;
   }

@@ -151,8 +151,9 @@ namespace dermatwin::studies::internal
   /// The study file's `study:` block with the study's `--set` overrides
   /// applied (null if there is none). Study-method parsers read it.
   YAML::Node study_block(const Study &study);
-  /// The whole study file as a YAML tree with the study's `--set` overrides applied.
-  YAML::Node study_tree(const Study &study);
+  /// The whole study tree with the study's `--set` overrides and then
+  /// @p more_overrides applied.
+  YAML::Node study_tree(const Study &study, const std::vector<std::string> &more_overrides = {});
 } // namespace dermatwin::studies::internal
 
 #endif

@@ -35,6 +35,10 @@ namespace dermatwin::studies
   /// A named summary metric of a result ("cmax_ng_per_mL", "delivered_ug", ...);
   /// NaN when undefined. Throws std::invalid_argument for an unknown name.
   double summary_metric(const Result &result, const std::string &name);
+  /// The @p p-th percentile (0..100) of the finite values, linear
+  /// interpolation between order statistics; NaN if none is finite.
+  double percentile(std::vector<double> values, double p);
+
   /// The names summary_metric() knows.
   const std::vector<std::string> &summary_metric_names();
 } // namespace dermatwin::studies
