@@ -65,6 +65,7 @@ namespace dermatwin::cli
   void add_population_command(CLI::App &app, Commands &commands);
   void add_fit_ivpt_command(CLI::App &app, Commands &commands);
   void add_calibrate_command(CLI::App &app, Commands &commands);
+  void add_sensitivity_command(CLI::App &app, Commands &commands);
 } // namespace dermatwin::cli
 
 #endif
