@@ -63,6 +63,7 @@ namespace dermatwin::cli
   // Study-method commands, one file each (cmd_*.cc).
   void add_sweep_command(CLI::App &app, Commands &commands);
   void add_population_command(CLI::App &app, Commands &commands);
+  void add_optimize_command(CLI::App &app, Commands &commands);
 } // namespace dermatwin::cli
 
 #endif

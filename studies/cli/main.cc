@@ -198,6 +198,7 @@ int main(int argc, char **argv)
   cli::Commands study_commands;
   cli::add_sweep_command(app, study_commands);
   cli::add_population_command(app, study_commands);
+  cli::add_optimize_command(app, study_commands);
 
   CLI::App *validate_cmd = app.add_subcommand("validate", "Check a study completely, run nothing");
   validate_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();

@@ -493,12 +493,17 @@ namespace dermatwin::studies
     return s;
   }
 
-  YAML::Node internal::study_block(const Study &study)
+  YAML::Node internal::study_root(const Study &study)
   {
     YAML::Node root = YAML::Load(study.text);
     for (const std::string &assignment : study.overrides)
       set_override(root, assignment);
-    return root["study"];
+    return root;
+  }
+
+  YAML::Node internal::study_block(const Study &study)
+  {
+    return study_root(study)["study"];
   }
 
   Study load_study(const std::string &file, const std::vector<std::string> &overrides)

@@ -151,6 +151,9 @@ namespace dermatwin::studies::internal
   /// The study file's `study:` block with the study's `--set` overrides
   /// applied (null if there is none). Study-method parsers read it.
   YAML::Node study_block(const Study &study);
+  /// The whole study tree with the study's `--set` overrides applied (marks
+  /// keep the file's line numbers).
+  YAML::Node study_root(const Study &study);
 } // namespace dermatwin::studies::internal
 
 #endif

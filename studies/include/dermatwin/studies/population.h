@@ -8,6 +8,11 @@
 #include <string>
 #include <vector>
 
+namespace YAML
+{
+  class Node;
+}
+
 namespace dermatwin::studies
 {
   /**
@@ -33,6 +38,9 @@ namespace dermatwin::studies
   };
 
   PopulationSpec parse_population(const Study &study);
+  /// The same keys (except type) from any mapping, e.g. the `population:`
+  /// entry of an optimize block; messages name @p path (e.g. "study.population").
+  PopulationSpec parse_population_block(const Study &study, const YAML::Node &block, const std::string &path);
 
   /// The overrides that make subject @p i (deterministic in seed and i).
   Overrides subject_overrides(const Study &study, const PopulationSpec &spec, unsigned int i);
@@ -41,6 +49,10 @@ namespace dermatwin::studies
   {
     std::string subjects_csv, bands_csv, summary_json;
   };
+
+  /// The @p p-th percentile (0..100, linear interpolation) of the finite
+  /// values; NaN if there are none.
+  double percentile(std::vector<double> values, double p);
 
   PopulationResult run_population(const Study &study, const PopulationSpec &spec,
                                   unsigned int n_threads, const BatchProgress &progress = {});
