@@ -66,6 +66,7 @@ namespace dermatwin::cli
   void add_fit_ivpt_command(CLI::App &app, Commands &commands);
   void add_calibrate_command(CLI::App &app, Commands &commands);
   void add_sensitivity_command(CLI::App &app, Commands &commands);
+  void add_optimize_command(CLI::App &app, Commands &commands);
 } // namespace dermatwin::cli
 
 #endif

@@ -201,6 +201,7 @@ int main(int argc, char **argv)
   cli::add_fit_ivpt_command(app, study_commands);
   cli::add_calibrate_command(app, study_commands);
   cli::add_sensitivity_command(app, study_commands);
+  cli::add_optimize_command(app, study_commands);
 
   CLI::App *validate_cmd = app.add_subcommand("validate", "Check a study completely, run nothing");
   validate_cmd->add_option("STUDY", study_file, "study file (YAML)")->required();

@@ -26,7 +26,6 @@ namespace dermatwin::studies
       const double sigma = std::sqrt(std::log1p(cv * cv));
       return std::exp(sigma * std::normal_distribution<double>(0., 1.)(rng));
     }
-
   } // namespace
 
   PopulationSpec parse_population(const Study &study)
@@ -35,48 +34,54 @@ namespace dermatwin::studies
     const YAML::Node       b = internal::study_block(study);
     if (!b || study.study_type != "population")
       r.fail(b, "study.type", "this command needs a study block with type: population");
-    if (study.in_vitro())
-      r.fail(b, "study.type", "a population needs an in vivo study");
     r.only_keys(b, "study", {"type", "subjects", "seed", "age_years", "fraction_female", "sites",
                              "pk_cv", "percentiles"});
+    return parse_population_block(study, b, "study");
+  }
+
+  PopulationSpec parse_population_block(const Study &study, const YAML::Node &b, const std::string &path)
+  {
+    const internal::Reader r(study.file);
+    if (study.in_vitro())
+      r.fail(b, path, "a population needs an in vivo study");
     PopulationSpec s;
     if (b["subjects"])
-      s.subjects = r.whole_number(b["subjects"], "study.subjects", 1, 1e7);
+      s.subjects = r.whole_number(b["subjects"], path + ".subjects", 1, 1e7);
     if (b["seed"])
-      s.seed = r.whole_number(b["seed"], "study.seed", 0, 4e9);
+      s.seed = r.whole_number(b["seed"], path + ".seed", 0, 4e9);
     if (const YAML::Node a = b["age_years"])
       {
-        r.only_keys(a, "study.age_years", {"distribution", "low", "high", "mean", "sd"});
+        r.only_keys(a, path + ".age_years", {"distribution", "low", "high", "mean", "sd"});
         if (a["distribution"])
-          s.age_distribution = r.choice(a["distribution"], "study.age_years.distribution", {"uniform", "normal"});
-        s.age_low  = r.number_or(a, "low", "study.age_years.", 18, 18, 100);
-        s.age_high = r.number_or(a, "high", "study.age_years.", 80, 18, 100);
-        s.age_mean = r.number_or(a, "mean", "study.age_years.", 50, 18, 100);
-        s.age_sd   = r.number_or(a, "sd", "study.age_years.", 15, 0, 100);
+          s.age_distribution = r.choice(a["distribution"], path + ".age_years.distribution", {"uniform", "normal"});
+        s.age_low  = r.number_or(a, "low", path + ".age_years.", 18, 18, 100);
+        s.age_high = r.number_or(a, "high", path + ".age_years.", 80, 18, 100);
+        s.age_mean = r.number_or(a, "mean", path + ".age_years.", 50, 18, 100);
+        s.age_sd   = r.number_or(a, "sd", path + ".age_years.", 15, 0, 100);
         if (s.age_high < s.age_low)
-          r.fail(a, "study.age_years.high", "must be >= low");
+          r.fail(a, path + ".age_years.high", "must be >= low");
       }
-    s.fraction_female = r.number_or(b, "fraction_female", "study.", 0.5, 0, 1);
+    s.fraction_female = r.number_or(b, "fraction_female", path + ".", 0.5, 0, 1);
     if (const YAML::Node sites = b["sites"])
       for (const auto &site : sites)
         {
-          const std::string id = r.text(site, "study.sites");
+          const std::string id = r.text(site, path + ".sites");
           if (!materials::Library::standard().has_site(id))
-            r.fail(site, "study.sites", "unknown site '" + id + "' (allowed: " +
+            r.fail(site, path + ".sites", "unknown site '" + id + "' (allowed: " +
                                           materials::join(materials::Library::standard().site_ids()) + ")");
           s.sites.push_back(id);
         }
     if (const YAML::Node cv = b["pk_cv"])
       {
-        r.only_keys(cv, "study.pk_cv", {"clearance", "volumes"});
-        s.clearance_cv = r.number_or(cv, "clearance", "study.pk_cv.", 0.3, 0, 3);
-        s.volumes_cv   = r.number_or(cv, "volumes", "study.pk_cv.", 0.2, 0, 3);
+        r.only_keys(cv, path + ".pk_cv", {"clearance", "volumes"});
+        s.clearance_cv = r.number_or(cv, "clearance", path + ".pk_cv.", 0.3, 0, 3);
+        s.volumes_cv   = r.number_or(cv, "volumes", path + ".pk_cv.", 0.2, 0, 3);
       }
     if (const YAML::Node p = b["percentiles"])
       {
         s.percentiles.clear();
         for (const auto &v : p)
-          s.percentiles.push_back(r.number(v, "study.percentiles", 0, 100));
+          s.percentiles.push_back(r.number(v, path + ".percentiles", 0, 100));
       }
     const materials::Library &library = materials::Library::standard();
     if (library.has_model("skin_ageing"))

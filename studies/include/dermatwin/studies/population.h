@@ -10,6 +10,11 @@
 #include <string>
 #include <vector>
 
+namespace YAML
+{
+  class Node;
+}
+
 namespace dermatwin::studies
 {
   /**
@@ -35,6 +40,9 @@ namespace dermatwin::studies
   };
 
   PopulationSpec parse_population(const Study &study);
+  /// The same keys (except type) from any mapping, e.g. the `population:`
+  /// entry of an optimize block; messages name @p path (e.g. "study.population").
+  PopulationSpec parse_population_block(const Study &study, const YAML::Node &block, const std::string &path);
 
   /// The overrides that make subject @p i (deterministic in seed and i).
   Overrides subject_overrides(const Study &study, const PopulationSpec &spec, unsigned int i);
