@@ -16,6 +16,9 @@
 #include <QMimeData>
 #include <QSet>
 #include <QVBoxLayout>
+#include <QWheelEvent>
+
+#include <algorithm>
 
 #include <cmath>
 
@@ -154,7 +157,28 @@ namespace dermatwin::gui
         number->setPos(-number->boundingRect().width() / 2, -number->boundingRect().height() / 2);
       }
     scene_->setSceneRect(-6, -6, box_width + 12, box_height + 12);
+    fit();
+  }
+
+  void BodyMapView::fit()
+  {
+    const QPointF centre = zoom_ > 1 ? mapToScene(viewport()->rect().center()) : scene_->sceneRect().center();
     fitInView(scene_->sceneRect(), Qt::KeepAspectRatio);
+    scale(zoom_, zoom_);
+    centerOn(centre);
+  }
+
+  void BodyMapView::wheelEvent(QWheelEvent *event)
+  {
+    // Zoom in on dense acupoints (1x to 6x), about the pointer.
+    const double factor = event->angleDelta().y() > 0 ? 1.25 : 0.8;
+    const double zoom   = std::clamp(zoom_ * factor, 1., 6.);
+    const QPointF under = mapToScene(event->position().toPoint());
+    zoom_               = zoom;
+    fitInView(scene_->sceneRect(), Qt::KeepAspectRatio);
+    scale(zoom_, zoom_);
+    centerOn(under);
+    setDragMode(zoom_ > 1 ? QGraphicsView::ScrollHandDrag : QGraphicsView::NoDrag);
   }
 
   void BodyMapView::add_place_items(const MapPlace &place)
@@ -179,7 +203,9 @@ namespace dermatwin::gui
             if (hit)
               {
                 auto *label = scene_->addSimpleText(place.id);
-                label->setPos(at + QPointF(7, -7));
+                // Outwards from the midline, so the two sides do not overlap.
+                const double width = label->boundingRect().width();
+                label->setPos(at + QPointF(at.x() < box_width / 2 - 1 ? -width - 7 : 7, -8));
                 label->setZValue(6);
                 label->setBrush(c.darker());
               }
@@ -225,7 +251,7 @@ namespace dermatwin::gui
   void BodyMapView::resizeEvent(QResizeEvent *event)
   {
     QGraphicsView::resizeEvent(event);
-    fitInView(scene_->sceneRect(), Qt::KeepAspectRatio);
+    fit();
   }
 
   void BodyMapView::dragEnterEvent(QDragEnterEvent *event)
@@ -316,6 +342,7 @@ namespace dermatwin::gui
     layout->addWidget(search_);
     layout->addWidget(view_, 1);
     layout->addWidget(count_);
+    count_->setWordWrap(true);
     search_->setClearButtonEnabled(true);
     search_->setObjectName("body_map_search");
     retranslate();
@@ -334,6 +361,11 @@ namespace dermatwin::gui
           }
       update_filter();
     });
+  }
+
+  void BodyMapPanel::show_side(const bool back)
+  {
+    view_box_->setCurrentIndex(back ? 1 : 0);
   }
 
   void BodyMapPanel::retranslate()
@@ -356,7 +388,7 @@ namespace dermatwin::gui
   void BodyMapPanel::update_filter()
   {
     view_->set_filter(meridian_box_->currentData().toString(), search_->text());
-    count_->setText(tr("%1 acupoints on this side; drop a product from the palette on a site or acupoint")
+    count_->setText(tr("%1 acupoints on this side. Drop a product from the palette on a site or acupoint; mouse wheel zooms.")
                       .arg(view_->visible_acupoints()));
   }
 } // namespace dermatwin::gui

@@ -69,9 +69,11 @@ namespace dermatwin::gui
     void mousePressEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
     void contextMenuEvent(QContextMenuEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
 
   private:
     void rebuild();
+    void fit();
     void add_place_items(const MapPlace &place);
     QGraphicsItem *patch_item_at(const QPoint &view_point) const;
 
@@ -82,6 +84,7 @@ namespace dermatwin::gui
     QString                      meridian_, search_;
     std::vector<PlacedPatch>     patches_;
     QGraphicsItem               *dragged_patch_ = nullptr;
+    double                       zoom_          = 1;
   };
 
   /// The map with its controls: front/back, meridian filter, search box.
@@ -91,6 +94,7 @@ namespace dermatwin::gui
   public:
     BodyMapPanel(const std::vector<MapPlace> &places, QWidget *parent = nullptr);
     BodyMapView *view() const { return view_; }
+    void show_side(bool back);
     void retranslate();
 
   private:

@@ -12,7 +12,9 @@
 #include <vtkDataSetMapper.h>
 #include <vtkDoubleArray.h>
 #include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkLineSource.h>
 #include <vtkLookupTable.h>
+#include <vtkPolyDataMapper.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkProperty.h>
@@ -127,18 +129,31 @@ namespace dermatwin::gui
     mapper->InterpolateScalarsBeforeMappingOn();
     auto block = vtkSmartPointer<vtkActor>::New();
     block->SetMapper(mapper);
+    block->GetProperty()->SetAmbient(0.45);
+    block->GetProperty()->SetDiffuse(0.65);
     renderer_->AddActor(block);
 
-    // Layer boundaries and names.
+    // Layer boundaries (lines on the front face) and names.
     for (std::size_t l = 0; l < p.layer_names.size(); ++l)
       {
+        auto boundary = vtkSmartPointer<vtkLineSource>::New();
+        const double y_top = display_depth(p, p.layer_top_um[l]);
+        boundary->SetPoint1(0, y_top, column_thickness + 1e-3);
+        boundary->SetPoint2(column_width, y_top, column_thickness + 1e-3);
+        auto line_mapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+        line_mapper->SetInputConnection(boundary->GetOutputPort());
+        auto line = vtkSmartPointer<vtkActor>::New();
+        line->SetMapper(line_mapper);
+        line->GetProperty()->SetColor(0.1, 0.1, 0.1);
+        line->GetProperty()->SetLineWidth(2);
+        renderer_->AddActor(line);
         const double bottom = l + 1 < p.layer_top_um.size() ? p.layer_top_um[l + 1] : p.skin_thickness_um;
         const double y_mid  = 0.5 * (display_depth(p, p.layer_top_um[l]) + display_depth(p, bottom));
         auto         label  = vtkSmartPointer<vtkTextActor>::New();
         label->SetInput((p.layer_names[l] + "  " + std::to_string(int(std::round(bottom - p.layer_top_um[l]))) +
                          " um").c_str());
         label->GetPositionCoordinate()->SetCoordinateSystemToWorld();
-        label->GetPositionCoordinate()->SetValue(column_width + 0.08, y_mid, column_thickness);
+        label->GetPositionCoordinate()->SetValue(column_width + 0.25, y_mid, column_thickness);
         label->GetTextProperty()->SetFontSize(15);
         label->GetTextProperty()->SetColor(0.1, 0.1, 0.1);
         label->GetTextProperty()->SetVerticalJustificationToCentered();

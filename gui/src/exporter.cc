@@ -8,6 +8,7 @@
 
 #include <QDateTime>
 #include <QFileInfo>
+#include <QImage>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
@@ -141,8 +142,8 @@ namespace dermatwin::gui
     return true;
   }
 
-  bool export_report(const StudyDocument &document, const RunOutcome &outcome, QtCharts::QChartView *plot,
-                     const QString &path, QString &error)
+  bool render_report(const StudyDocument &document, const RunOutcome &outcome, QtCharts::QChartView *plot,
+                     QPaintDevice &device, QString &error)
   {
     std::string resolved;
     try
@@ -154,27 +155,45 @@ namespace dermatwin::gui
         error = QString::fromStdString(e.what());
         return false;
       }
-    QPdfWriter pdf(path);
-    pdf.setPageSize(QPageSize(QPageSize::A4));
-    pdf.setResolution(150);
-    pdf.setPageMargins(QMarginsF(15, 12, 15, 12), QPageLayout::Millimeter);
     QPainter painter;
-    if (!painter.begin(&pdf))
-      return error = QObject::tr("Cannot write %1").arg(path), false;
-    const QRect   page = painter.viewport();
+    if (!painter.begin(&device))
+      return error = QObject::tr("Cannot write %1").arg("report"), false;
+    const QRect page = painter.viewport();
+    painter.fillRect(page, Qt::white);
     QTextDocument text;
-    text.setDefaultFont(QFont("Noto Sans CJK SC", 9));
+    QFont         font("Noto Sans CJK SC");
+    font.setPixelSize(std::max(10, page.width() / 85));
+    text.setDefaultFont(font);
     text.setTextWidth(page.width() * 0.55);
     text.setHtml(report_html(document, outcome, resolved));
-    // Plot on the right, text on the left, each scaled to fit one page.
+    // Text on the left, the plot on the right; the text shrinks to one page.
     const double scale = std::min(1.0, page.height() / std::max(1.0, text.size().height()));
     painter.save();
     painter.scale(scale, scale);
     text.drawContents(&painter);
     painter.restore();
-    const QRect plot_rect(int(page.width() * 0.57), 0, int(page.width() * 0.43), int(page.height() * 0.35));
-    plot->render(&painter, plot_rect);
-    painter.end();
+    // The chart as drawn on screen (at twice its pixel size), aspect kept.
+    QImage chart(plot->size() * 2, QImage::Format_ARGB32);
+    chart.fill(Qt::white);
+    {
+      QPainter chart_painter(&chart);
+      plot->render(&chart_painter);
+    }
+    const int   plot_width = int(page.width() * 0.43);
+    const QRect plot_rect(int(page.width() * 0.57), int(page.height() * 0.02), plot_width,
+                          plot_width * chart.height() / std::max(1, chart.width()));
+    painter.setRenderHint(QPainter::SmoothPixmapTransform);
+    painter.drawImage(plot_rect, chart);
     return true;
+  }
+
+  bool export_report(const StudyDocument &document, const RunOutcome &outcome, QtCharts::QChartView *plot,
+                     const QString &path, QString &error)
+  {
+    QPdfWriter pdf(path);
+    pdf.setPageSize(QPageSize(QPageSize::A4));
+    pdf.setResolution(150);
+    pdf.setPageMargins(QMarginsF(15, 12, 15, 12), QPageLayout::Millimeter);
+    return render_report(document, outcome, plot, pdf, error);
   }
 } // namespace dermatwin::gui

@@ -17,6 +17,9 @@ namespace dermatwin::gui
   bool export_csv(const RunOutcome &outcome, const QString &path, QString &error);
   /// A one-page PDF: patient, drug and patches with sites, the plot, the
   /// summary table and the sources of the library values used.
+  /// Paints that page on any device (the PDF, or an image for a preview).
+  bool render_report(const StudyDocument &document, const RunOutcome &outcome,
+                     QtCharts::QChartView *plot, QPaintDevice &device, QString &error);
   bool export_report(const StudyDocument &document, const RunOutcome &outcome,
                      QtCharts::QChartView *plot, const QString &path, QString &error);
 } // namespace dermatwin::gui

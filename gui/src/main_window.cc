@@ -318,6 +318,11 @@ namespace dermatwin::gui
       }
     add_recent(QFileInfo(path).absoluteFilePath());
     results_->clear_kept();
+    // Turn the map to the side of the first patch.
+    const std::vector<PlacedPatch> patches = applications_->placed_patches();
+    for (const MapPlace &place : places_)
+      if (!patches.empty() && place.kind == patches.front().kind && place.id == patches.front().place_id)
+        body_map_->show_side(place.back_view);
     run_now();
     return true;
   }
@@ -365,6 +370,8 @@ namespace dermatwin::gui
 
   void MainWindow::on_export_plot()
   {
+    show_tab("results_tab"); // the charts are laid out only when shown
+    QApplication::processEvents();
     const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), "plasma.png",
                                                       tr("Images (*.png *.svg *.pdf)"));
     QString error;
@@ -374,6 +381,8 @@ namespace dermatwin::gui
 
   void MainWindow::on_export_csv()
   {
+    show_tab("results_tab"); // the charts are laid out only when shown
+    QApplication::processEvents();
     if (!results_->outcome())
       return show_error(tr("Run the study first."), QString());
     const QString path = QFileDialog::getSaveFileName(this, tr("Export results"), "timeseries.csv", tr("CSV (*.csv)"));
@@ -384,6 +393,8 @@ namespace dermatwin::gui
 
   void MainWindow::on_export_report()
   {
+    show_tab("results_tab"); // the charts are laid out only when shown
+    QApplication::processEvents();
     if (!results_->outcome())
       return show_error(tr("Run the study first."), QString());
     const QString path = QFileDialog::getSaveFileName(this, tr("Export report"), "report.pdf", tr("PDF (*.pdf)"));

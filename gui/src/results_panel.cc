@@ -34,6 +34,9 @@ namespace dermatwin::gui
     {
       auto *chart = new QChart;
       chart->legend()->setAlignment(Qt::AlignBottom);
+      QFont small = chart->legend()->font();
+      small.setPointSizeF(small.pointSizeF() * 0.85);
+      chart->legend()->setFont(small);
       chart->setMargins(QMargins(4, 4, 4, 4));
       auto *view = new QChartView(chart, parent);
       view->setRenderHint(QPainter::Antialiasing);
@@ -77,7 +80,15 @@ namespace dermatwin::gui
       x->setLabelFormat("%g");
       y->setLabelFormat("%.3g");
       y->applyNiceNumbers();
-      x->setTickCount(x_max >= 24 && std::fmod(x_max, 24.) < 1e-9 && x_max / 24 <= 10 ? int(x_max / 24) + 1 : 5);
+      // Time ticks at a round number of hours (at most 8 intervals).
+      for (const double step : {1., 2., 3., 6., 12., 24., 48., 72., 96., 168., 240., 336., 504., 720., 1000.})
+        if (x_max / step <= 8)
+          {
+            x->setTickType(QValueAxis::TicksDynamic);
+            x->setTickAnchor(0);
+            x->setTickInterval(step);
+            break;
+          }
       chart->addAxis(x, Qt::AlignBottom);
       chart->addAxis(y, Qt::AlignLeft);
       for (QAbstractSeries *s : chart->series())
@@ -120,9 +131,10 @@ namespace dermatwin::gui
     , summary_(new QTableWidget(0, 2, this))
   {
     plasma_->setObjectName("plasma_chart");
+    plasma_->chart()->legend()->setAlignment(Qt::AlignRight); // room for the run names
     summary_->verticalHeader()->hide();
     summary_->horizontalHeader()->setStretchLastSection(true);
-    summary_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    summary_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     summary_->setWordWrap(true);
     summary_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     summary_->setMinimumWidth(300);
@@ -133,6 +145,8 @@ namespace dermatwin::gui
     charts->addWidget(profile_, 0, 1);
     charts->addWidget(rate_, 1, 0);
     charts->addWidget(amounts_, 1, 1);
+    charts->setColumnStretch(0, 3);
+    charts->setColumnStretch(1, 2);
     auto *time_row = new QHBoxLayout;
     time_row->addWidget(time_label_);
     time_row->addWidget(slider_, 1);
@@ -250,7 +264,7 @@ namespace dermatwin::gui
           {
             const double low = r.value("therapeutic_range.low_ng_per_mL"), high = r.value("therapeutic_range.high_ng_per_mL");
             y_max = std::max(y_max, high);
-            chart->addSeries(band(0, t_end, low, high, tr("therapeutic range"), QColor(60, 170, 80, 60)));
+            chart->addSeries(band(0, t_end, low, high, tr("therapeutic"), QColor(60, 170, 80, 60)));
           }
         if (r.has("toxic_above_ng_per_mL"))
           {
@@ -268,9 +282,8 @@ namespace dermatwin::gui
         chart->addSeries(s);
         connect_hover(s, unit);
       }
-    auto *main = line(ts.time_h, main_values,
-                      outcome_->study_name.isEmpty() ? tr("this run") : tr("this run: %1").arg(outcome_->study_name),
-                      QColor(20, 90, 200));
+    auto *main = line(ts.time_h, main_values, tr("this run"), QColor(20, 90, 200));
+    chart->setToolTip(outcome_->study_name);
     main->setObjectName("main");
     chart->addSeries(main);
     connect_hover(main, unit);
@@ -360,7 +373,7 @@ namespace dermatwin::gui
         x_axis->append(QString::number(depth, 'f', 0), display_fraction(p, depth));
       }
     x_axis->setRange(0, 1);
-    x_axis->setTitleText(tr("depth below the skin surface (µm; layers not to scale)"));
+    x_axis->setTitleText(tr("depth (µm, not to scale)"));
     auto *y_axis = new QLogValueAxis;
     y_axis->setBase(10);
     y_axis->setRange(c_min, c_max > 0 ? 1.5 * c_max : 1e-2);
@@ -406,6 +419,7 @@ namespace dermatwin::gui
         summary_->setItem(int(i), 0, new QTableWidgetItem(rows[i].first));
         summary_->setItem(int(i), 1, new QTableWidgetItem(rows[i].second));
       }
+    summary_->resizeRowsToContents();
   }
 
   void ResultsPanel::keep_current(const QString &name)

@@ -182,8 +182,8 @@
         <translation>搜索穴位：代码、拼音或汉字（如 ST36、Zusanli、足三里）</translation>
     </message>
     <message>
-        <source>%1 acupoints shown; drop a product from the palette on a site or acupoint</source>
-        <translation>显示 %1 个穴位；把产品拖到部位或穴位上</translation>
+        <source>%1 acupoints on this side. Drop a product from the palette on a site or acupoint; mouse wheel zooms.</source>
+        <translation>此面显示 %1 个穴位。把产品从列表拖到部位或穴位上；滚轮可缩放。</translation>
     </message>
 </context>
 <context>
@@ -739,20 +739,12 @@
         <translation>ng/mL</translation>
     </message>
     <message>
-        <source>therapeutic range</source>
-        <translation>治疗窗</translation>
-    </message>
-    <message>
         <source>toxic</source>
         <translation>中毒</translation>
     </message>
     <message>
         <source>this run</source>
         <translation>本次运行</translation>
-    </message>
-    <message>
-        <source>this run: %1</source>
-        <translation>本次运行：%1</translation>
     </message>
     <message>
         <source>time (h)</source>
@@ -817,10 +809,6 @@
     <message>
         <source>depth %1 µm: %2 mg/mL</source>
         <translation>深度 %1 µm：%2 mg/mL</translation>
-    </message>
-    <message>
-        <source>depth below the skin surface (µm)</source>
-        <translation>皮肤表面以下深度 (µm)</translation>
     </message>
     <message>
         <source>concentration (mg/mL)</source>
@@ -897,6 +885,14 @@
     <message>
         <source>%1 DOFs, %2 steps, %3 ms</source>
         <translation>%1 个自由度，%2 步，%3 ms</translation>
+    </message>
+    <message>
+        <source>therapeutic</source>
+        <translation>治疗窗</translation>
+    </message>
+    <message>
+        <source>depth (µm, not to scale)</source>
+        <translation>深度（µm，未按比例）</translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,7 @@
 #include <dermatwin/studies/study.h>
 
 #include <QDir>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -175,6 +176,8 @@ private Q_SLOTS:
   {
     window_->open_study(fentanyl);
     const RunOutcome outcome = wait_for_run(*window_);
+    window_->show_tab("results_tab"); // as the export actions do: charts laid out
+    QTest::qWait(200);
     QTemporaryDir    dir;
     QString          error;
     for (const char *name : {"plot.png", "plot.svg", "plot.pdf"})
@@ -189,6 +192,10 @@ private Q_SLOTS:
     QVERIFY2(export_report(window_->document(), outcome, window_->results()->plasma_view(), dir.filePath("r.pdf"), error),
              qPrintable(error));
     QVERIFY(QFileInfo(dir.filePath("r.pdf")).size() > 5000);
+    QImage preview(1240, 1754, QImage::Format_RGB32); // A4 at 150 dpi
+    QVERIFY(render_report(window_->document(), outcome, window_->results()->plasma_view(), preview, error));
+    QDir().mkpath(DERMATWIN_SCREENSHOT_DIR);
+    QVERIFY(preview.save(QString(DERMATWIN_SCREENSHOT_DIR) + "/report_preview.png"));
   }
 
   // Screenshots for the docs: two sites compared, field view, acupoints, Chinese.
@@ -197,11 +204,11 @@ private Q_SLOTS:
     window_->resize(1500, 940);
     window_->open_study(fentanyl);
     wait_for_run(*window_);
-    window_->results()->keep_current("upper arm (upper_arm_outer)");
+    window_->results()->keep_current("upper arm, 45 y");
     window_->document().set_text_value("application.0.site", "chest");
     window_->run_now();
     wait_for_run(*window_);
-    window_->results()->keep_current("chest");
+    window_->results()->keep_current("chest, 45 y");
     window_->document().set_number("patient.age_years", 80);
     window_->run_now();
     wait_for_run(*window_);
