@@ -104,25 +104,6 @@ namespace dermatwin::studies
       return layers;
     }
 
-    /// The molecule for QSPR: from the library drug or the inline mapping.
-    materials::qspr::Molecule molecule_of(const Study &s, const Library &library)
-    {
-      materials::qspr::Molecule m;
-      if (s.drug.inline_mapping)
-        {
-          m.molecular_weight_g_per_mol = s.drug.molecular_weight_g_per_mol;
-          m.log_kow                    = s.drug.log_kow;
-          return m;
-        }
-      const Record &drug           = library.drug(s.drug.id);
-      m.molecular_weight_g_per_mol = drug.value("molecular_weight_g_per_mol");
-      m.log_kow                    = drug.value("log_kow");
-      if (drug.has("pka"))
-        m.pka = drug.value("pka");
-      m.fraction_unbound_plasma = drug.value_or("fraction_unbound_plasma", 1.);
-      return m;
-    }
-
     std::vector<fem::Layer> explicit_skin(const std::vector<LayerSpec> &specs, Emitter &e)
     {
       std::vector<fem::Layer> layers;
@@ -426,6 +407,24 @@ namespace dermatwin::studies
       plan.columns.push_back(column);
     }
   } // namespace
+
+  materials::qspr::Molecule molecule_of(const Study &s, const Library &library)
+  {
+    materials::qspr::Molecule m;
+    if (s.drug.inline_mapping)
+      {
+        m.molecular_weight_g_per_mol = s.drug.molecular_weight_g_per_mol;
+        m.log_kow                    = s.drug.log_kow;
+        return m;
+      }
+    const Record &drug           = library.drug(s.drug.id);
+    m.molecular_weight_g_per_mol = drug.value("molecular_weight_g_per_mol");
+    m.log_kow                    = drug.value("log_kow");
+    if (drug.has("pka"))
+      m.pka = drug.value("pka");
+    m.fraction_unbound_plasma = drug.value_or("fraction_unbound_plasma", 1.);
+    return m;
+  }
 
   ScenarioPlan plan_scenario(const Study &s)
   {

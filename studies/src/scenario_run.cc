@@ -65,6 +65,9 @@ namespace dermatwin::studies
         for (const ColumnPlan &c : plan.columns)
           body_.add_column(std::make_unique<fem::SkinColumn>(c.setup), c.area_cm2);
         y_ = body_.zero_state();
+        if (plan.profile_points_per_layer > 0)
+          for (unsigned int c = 0; c < plan.columns.size(); ++c)
+            result_.profiles.push_back(profile_layout(c));
       }
 
       Result run(const Progress &progress)
@@ -206,6 +209,7 @@ namespace dermatwin::studies
         ts.amount_in_skin_ug.push_back(s.skin * mg_to_ug);
         ts.cumulative_absorbed_ug.push_back(s.delivered_out * mg_to_ug);
         ts.removed_with_patches_ug.push_back(removed_mg_ * mg_to_ug);
+        record_profiles();
         refine_peak_if_found();
         states_.push_back(y_);
         if (states_.size() > 2)
@@ -213,6 +217,60 @@ namespace dermatwin::studies
         state_times_.push_back(t_);
         if (state_times_.size() > 2)
           state_times_.erase(state_times_.begin());
+      }
+
+      /// Sample depths of column @p c: evenly spaced over each skin layer,
+      /// both faces included.
+      DepthProfiles profile_layout(const unsigned int c) const
+      {
+        const fem::LayerStack &layers = plan_.columns[c].setup.layers;
+        DepthProfiles          p;
+        p.label    = plan_.columns[c].label;
+        p.area_cm2 = plan_.columns[c].area_cm2;
+        const unsigned int first = layers.first_with_role(fem::LayerRole::skin);
+        const unsigned int n     = std::max(2u, plan_.profile_points_per_layer);
+        for (unsigned int i = first; i < layers.n_layers(); ++i)
+          {
+            if (layers[i].role != fem::LayerRole::skin)
+              continue;
+            const double top_um = (layers.top_depth_cm(i) - layers.top_depth_cm(first)) * 1e4;
+            const double h_um   = layers[i].thickness_cm * 1e4;
+            p.layer_names.push_back(layers[i].name);
+            p.layer_top_um.push_back(top_um);
+            for (unsigned int k = 0; k < n; ++k)
+              {
+                p.depth_um.push_back(top_um + h_um * k / (n - 1));
+                p.layer_of_sample.push_back(p.layer_names.size() - 1);
+              }
+            p.skin_thickness_um = top_um + h_um;
+          }
+        return p;
+      }
+
+      void record_profiles()
+      {
+        for (unsigned int c = 0; c < result_.profiles.size(); ++c)
+          {
+            DepthProfiles         &p      = result_.profiles[c];
+            const fem::SkinColumn &col    = body_.column(c);
+            const fem::LayerStack &layers = plan_.columns[c].setup.layers;
+            const unsigned int     first  = layers.first_with_role(fem::LayerRole::skin);
+            const double           top_cm = layers.top_depth_cm(first);
+            const double          *yc     = y_.data() + body_.offset(c);
+            std::vector<double>    row(p.depth_um.size(), 0.);
+            for (std::size_t k = 0; body_.active(c) && k < row.size(); ++k)
+              {
+                // Keep each sample inside its own layer (a face belongs to
+                // both layers): nudge it inwards by a negligible 1e-9 of the
+                // layer thickness against round-off.
+                const double layer_top_cm = top_cm + p.layer_top_um[p.layer_of_sample[k]] * 1e-4;
+                const double h_cm   = layers[first + p.layer_of_sample[k]].thickness_cm;
+                const double x_cm   = std::clamp(top_cm + p.depth_um[k] * 1e-4, layer_top_cm + 1e-9 * h_cm,
+                                                 layer_top_cm + (1 - 1e-9) * h_cm);
+                row[k] = col.concentration_at(yc, x_cm);
+              }
+            p.concentration_mg_per_mL.push_back(std::move(row));
+          }
       }
 
       /// Cmax and Tmax between output times: when the previous row is a
@@ -362,6 +420,16 @@ namespace dermatwin::studies
     Result result   = runner.run(progress);
     result.in_vitro = plan.in_vitro;
     return result;
+  }
+
+  double DepthProfiles::amount_in_skin_ug(const std::size_t row) const
+  {
+    const std::vector<double> &c   = concentration_mg_per_mL.at(row);
+    double                     sum = 0;
+    for (std::size_t k = 0; k + 1 < c.size(); ++k)
+      if (layer_of_sample[k + 1] == layer_of_sample[k])
+        sum += 0.5 * (c[k] + c[k + 1]) * (depth_um[k + 1] - depth_um[k]) * 1e-4;
+    return sum * area_cm2 * mg_to_ug;
   }
 
   std::optional<double> log_linear_half_life(const std::vector<double> &t_h,

@@ -36,6 +36,9 @@ namespace dermatwin::studies
     double                                donor_concentration_mg_per_mL = 0; ///< infinite donor
     double                                end_h = 120, output_every_h = 0.5;
     fem::IntegratorOptions                integrator;
+    /// Depth profiles: samples per skin layer at every output time (0 = none,
+    /// the default; the CLI records none). See DepthProfiles.
+    unsigned int profile_points_per_layer = 0;
     /// The resolved study (YAML text): every default and library value
     /// filled in with its source.
     std::string resolved_yaml;
@@ -62,11 +65,38 @@ namespace dermatwin::studies
     double       wall_time_s = 0;
   };
 
+  /**
+   * Concentration across the skin of one column (one patch application) at
+   * every output time, recorded when ScenarioPlan::profile_points_per_layer
+   * is > 0. Each skin layer is sampled at evenly spaced depths including both
+   * of its faces, so an interface appears twice (once per side: the
+   * concentration jumps there by the partition ratio). Depth is measured from
+   * the skin surface (top of the outermost skin layer).
+   *   amount in the skin [ug] = 1000 * area_cm2 * integral c dz,
+   * c in mg/mL (= mg/cm^3), z in cm (trapezoid rule per layer).
+   */
+  struct DepthProfiles
+  {
+    std::string              label;
+    double                   area_cm2 = 1;
+    std::vector<std::string> layer_names;   ///< skin layers, outermost first
+    std::vector<double>      layer_top_um;  ///< depth of each layer's top face
+    double                   skin_thickness_um = 0;
+    std::vector<double>      depth_um;      ///< sample depths
+    std::vector<unsigned int> layer_of_sample;
+    /// [output row][sample], mg/mL; zero before the application.
+    std::vector<std::vector<double>> concentration_mg_per_mL;
+
+    /// Drug in this column's skin at output row @p row [ug].
+    double amount_in_skin_ug(std::size_t row) const;
+  };
+
   struct Result
   {
     bool       in_vitro = false;
     TimeSeries series;
     Summary    summary;
+    std::vector<DepthProfiles> profiles; ///< one per column, if requested
   };
 
   /// Builds the columns, PK model and solver settings of a checked study.

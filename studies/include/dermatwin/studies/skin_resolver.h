@@ -12,6 +12,12 @@
 
 namespace dermatwin::studies
 {
+  struct Study;
+
+  /// The molecule for QSPR: from the study's library drug or its inline
+  /// mapping (molecular weight, log Kow; pKa and unbound fraction if known).
+  materials::qspr::Molecule molecule_of(const Study &study, const materials::Library &library);
+
   /// One resolved skin layer, study units, with where each number came from.
   struct ResolvedLayer
   {

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The desktop app under a virtual X server: a bundled study run through the
+// GUI's controller gives the library's numbers; a product dropped on an
+// acupoint lands in the study; save/reload round trip; cancel; invalid
+// input marked; language switch; screenshots in build/screenshots/.
+#include "applications_panel.h"
+#include "body_map_view.h"
+#include "column_view.h"
+#include "exporter.h"
+#include "main_window.h"
+#include "results_panel.h"
+
+#include <dermatwin/studies/output.h>
+#include <dermatwin/studies/scenario.h>
+#include <dermatwin/studies/study.h>
+
+#include <QDir>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QSurfaceFormat>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <QVTKOpenGLNativeWidget.h>
+
+using namespace dermatwin;
+using namespace dermatwin::gui;
+
+namespace
+{
+  const QString studies_dir = QString(DERMATWIN_SOURCE_DIR) + "/resources/studies/";
+  const QString fentanyl    = studies_dir + "fentanyl_25ugh_upper_arm.yaml";
+
+  /// Waits for the next finished run and returns its outcome.
+  RunOutcome wait_for_run(MainWindow &window, int timeout_ms = 120000)
+  {
+    QSignalSpy spy(&window.runner(), &RunController::finished);
+    if (!spy.wait(timeout_ms))
+      throw std::runtime_error("run did not finish");
+    return spy.takeFirst().at(0).value<RunOutcome>();
+  }
+
+  void screenshot(QWidget *widget, const QString &name)
+  {
+    QDir().mkpath(DERMATWIN_SCREENSHOT_DIR);
+    QTest::qWait(300);
+    QVERIFY(widget->grab().save(QString(DERMATWIN_SCREENSHOT_DIR) + "/" + name));
+  }
+} // namespace
+
+class TestGui : public QObject
+{
+  Q_OBJECT
+  MainWindow *window_ = nullptr;
+
+private Q_SLOTS:
+  void initTestCase()
+  {
+    QCoreApplication::setOrganizationName("DermaTwinTest");
+    window_ = new MainWindow;
+    window_->set_prompts(false);
+    window_->set_live(false);
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_));
+  }
+
+  void cleanupTestCase() { delete window_; }
+
+  // The GUI runs the same functions as the CLI: same Cmax, same curve.
+  void bundled_study_gives_library_result()
+  {
+    window_->open_study(fentanyl);
+    const RunOutcome outcome = wait_for_run(*window_);
+    QVERIFY2(outcome.ok, qPrintable(outcome.error));
+    const studies::Result direct = studies::run_scenario(studies::plan_scenario(studies::load_study(fentanyl.toStdString())));
+    QVERIFY(direct.summary.cmax_ng_per_mL && outcome.result.summary.cmax_ng_per_mL);
+    QCOMPARE(*outcome.result.summary.cmax_ng_per_mL, *direct.summary.cmax_ng_per_mL);
+    const std::vector<QPointF> plotted = window_->results()->plotted_main_series();
+    QCOMPARE(plotted.size(), direct.series.time_h.size());
+    for (std::size_t i = 0; i < plotted.size(); ++i)
+      {
+        QCOMPARE(plotted[i].x(), direct.series.time_h[i]);
+        QCOMPARE(plotted[i].y(), direct.series.plasma_ng_per_mL[i]);
+      }
+    QCOMPARE(outcome.result.profiles.size(), std::size_t(1));
+  }
+
+  void product_dropped_on_acupoint_enters_the_study()
+  {
+    window_->document().new_study();
+    BodyMapView *view = window_->body_map()->view();
+    view->show_back(false);
+    const QPoint at = view->mapFromScene(view->scene_position_of(MapPlace::Kind::acupoint, "ST36"));
+    auto        *data = new QMimeData;
+    data->setData("application/x-dermatwin-product", "acupoint_plaster_tmp");
+    QDragEnterEvent enter(at, Qt::CopyAction, data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view->viewport(), &enter);
+    QDropEvent drop(at, Qt::CopyAction, data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view->viewport(), &drop);
+    StudyDocument &doc = window_->document();
+    QCOMPARE(doc.application_count(), 2);
+    QCOMPARE(QString::fromStdString(doc.get_text("application.1.acupoint")), QString("ST36"));
+    QCOMPARE(QString::fromStdString(doc.get_text("application.1.product")), QString("acupoint_plaster_tmp"));
+    QCOMPARE(QString::fromStdString(doc.get_text("drug")), QString("tetramethylpyrazine"));
+    delete data;
+  }
+
+  void search_finds_acupoint_by_hanzi()
+  {
+    auto *search = window_->body_map()->findChild<QLineEdit *>("body_map_search");
+    QVERIFY(search);
+    search->setText("肺俞"); // BL13, on the back
+    QVERIFY(window_->body_map()->view()->showing_back());
+    search->clear();
+  }
+
+  void save_and_reload_round_trip()
+  {
+    window_->open_study(studies_dir + "sanfu_plaster_bl13_bl15_bl17_exb1.yaml");
+    wait_for_run(*window_);
+    window_->document().set_number("patient.age_years", 30);
+    QTemporaryDir dir;
+    const QString path = dir.filePath("saved.yaml");
+    QVERIFY(window_->save_study(path));
+    QVERIFY(!window_->document().dirty());
+    StudyDocument reloaded;
+    QString       error;
+    QVERIFY(reloaded.load(path, error));
+    QCOMPARE(reloaded.text(), window_->document().text());
+    const studies::Study a = studies::load_study(path.toStdString());
+    QCOMPARE(a.age_years, 30.);
+    QCOMPARE(a.applications.size(), std::size_t(8));
+    QCOMPARE(a.applications[2].acupoint, std::string("BL15"));
+    QCOMPARE(a.applications[2].repeats, 3u);
+  }
+
+  void cancel_stops_a_run()
+  {
+    window_->document().set_number("simulation.end_h", 5000);
+    window_->run_now();
+    QTest::qWait(50);
+    window_->runner().cancel();
+    const RunOutcome outcome = wait_for_run(*window_);
+    QVERIFY(outcome.cancelled);
+    QVERIFY(!outcome.ok);
+  }
+
+  void invalid_value_is_shown_and_marked()
+  {
+    window_->open_study(fentanyl);
+    wait_for_run(*window_);
+    window_->document().set_number("patient.age_years", 7);
+    window_->run_now();
+    const RunOutcome outcome = wait_for_run(*window_);
+    QVERIFY(!outcome.ok);
+    QCOMPARE(outcome.error_key, QString("patient.age_years"));
+    QVERIFY(window_->error_banner()->isVisible());
+    QVERIFY(window_->error_banner()->text().contains("18"));
+    auto *age = window_->findChild<QWidget *>("patient_age");
+    QVERIFY(age && age->property("invalid").toBool());
+  }
+
+  void language_switch_translates_labels()
+  {
+    QVERIFY(window_->switch_language("zh_CN"));
+    QCOMPARE(window_->tabs()->tabText(0), QString("患者"));
+    QVERIFY(window_->switch_language("en"));
+    QCOMPARE(window_->tabs()->tabText(0), QString("Patient"));
+  }
+
+  void exports_write_files()
+  {
+    window_->open_study(fentanyl);
+    const RunOutcome outcome = wait_for_run(*window_);
+    window_->show_tab("results_tab"); // as the export actions do: charts laid out
+    QTest::qWait(200);
+    QTemporaryDir    dir;
+    QString          error;
+    for (const char *name : {"plot.png", "plot.svg", "plot.pdf"})
+      {
+        QVERIFY2(export_chart(window_->results()->plasma_view(), dir.filePath(name), error), qPrintable(error));
+        QVERIFY(QFileInfo(dir.filePath(name)).size() > 1000);
+      }
+    QVERIFY(export_csv(outcome, dir.filePath("t.csv"), error));
+    QFile csv(dir.filePath("t.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().toStdString(), studies::timeseries_csv(outcome.result));
+    QVERIFY2(export_report(window_->document(), outcome, window_->results()->plasma_view(), dir.filePath("r.pdf"), error),
+             qPrintable(error));
+    QVERIFY(QFileInfo(dir.filePath("r.pdf")).size() > 5000);
+    QImage preview(1240, 1754, QImage::Format_RGB32); // A4 at 150 dpi
+    QVERIFY(render_report(window_->document(), outcome, window_->results()->plasma_view(), preview, error));
+    QDir().mkpath(DERMATWIN_SCREENSHOT_DIR);
+    QVERIFY(preview.save(QString(DERMATWIN_SCREENSHOT_DIR) + "/report_preview.png"));
+  }
+
+  // Screenshots for the docs: two sites compared, field view, acupoints, Chinese.
+  void screenshots()
+  {
+    window_->resize(1500, 940);
+    window_->open_study(fentanyl);
+    wait_for_run(*window_);
+    window_->results()->keep_current("upper arm, 45 y");
+    window_->document().set_text_value("application.0.site", "chest");
+    window_->run_now();
+    wait_for_run(*window_);
+    window_->results()->keep_current("chest, 45 y");
+    window_->document().set_number("patient.age_years", 80);
+    window_->run_now();
+    wait_for_run(*window_);
+    window_->results()->set_time_row(48);
+    window_->show_tab("results_tab");
+    screenshot(window_, "main_results.png");
+    window_->show_tab("field_tab");
+    screenshot(window_, "field_view.png");
+    window_->show_tab("patient_tab");
+    screenshot(window_, "patient.png");
+
+    window_->open_study(studies_dir + "sanfu_plaster_bl13_bl15_bl17_exb1.yaml");
+    wait_for_run(*window_);
+    window_->body_map()->findChild<QLineEdit *>("body_map_search")->setText("BL");
+    window_->show_tab("applications_tab");
+    screenshot(window_, "acupoints_back.png");
+    window_->body_map()->findChild<QLineEdit *>("body_map_search")->clear();
+    QVERIFY(window_->switch_language("zh_CN"));
+    window_->show_tab("results_tab");
+    screenshot(window_, "main_results_zh.png");
+    QVERIFY(window_->switch_language("en"));
+  }
+};
+
+int main(int argc, char **argv)
+{
+  QSurfaceFormat::setDefaultFormat(QVTKOpenGLNativeWidget::defaultFormat());
+  QApplication app(argc, argv);
+  TestGui      test;
+  return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_gui.moc"
