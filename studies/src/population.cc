@@ -2,6 +2,7 @@
 #include <dermatwin/materials/library.h>
 #include <dermatwin/studies/population.h>
 #include <dermatwin/studies/output.h>
+#include <dermatwin/studies/sanity.h>
 
 #include "yaml_reader.h"
 
@@ -52,6 +53,8 @@ namespace dermatwin::studies
     PopulationSpec s;
     if (b["subjects"])
       s.subjects = r.whole_number(b["subjects"], "study.subjects", 1, 1e7);
+    if (const std::string problem = batch_memory_problem(study, s.subjects); !problem.empty())
+      r.fail(b["subjects"], "study.subjects", problem);
     if (b["seed"])
       s.seed = r.whole_number(b["seed"], "study.seed", 0, 4e9);
     if (const YAML::Node a = b["age_years"])
