@@ -2,9 +2,12 @@
 #include "cli_common.h"
 
 #include <dermatwin/studies/batch.h>
+#include <dermatwin/studies/checkpoint.h>
+#include <dermatwin/studies/output.h>
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <unistd.h>
 
 namespace dermatwin::cli
@@ -73,6 +76,42 @@ namespace dermatwin::cli
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, fmt, *value);
     return std::string(buffer) + " " + unit;
+  }
+
+  int run_resumable(const Command &command)
+  {
+    const std::string out = command.app->get_option("--out")->as<std::string>();
+    studies::check_output_writable(out);
+    std::filesystem::path folder = std::filesystem::path(out).lexically_normal();
+    if (!folder.has_filename())
+      folder = folder.parent_path();
+    studies::BatchCheckpoint checkpoint(folder.string() + ".checkpoint");
+    if (checkpoint.records_found() > 0)
+      std::fprintf(stderr, "[dermatwin] resuming: %zu finished runs in %s\n", checkpoint.records_found(),
+                   checkpoint.file().c_str());
+    try
+      {
+        const int status = command.run();
+        if (checkpoint.resumed() > 0)
+          std::fprintf(stderr, "[dermatwin] %zu runs taken from the checkpoint, not recomputed\n",
+                       checkpoint.resumed());
+        if (status == 0)
+          checkpoint.remove();
+        return status;
+      }
+    catch (const std::runtime_error &e)
+      {
+        if (interrupted || std::string(e.what()) == "cancelled")
+          std::fprintf(stderr, "\n[dermatwin] finished runs are kept in %s: run the same command again to resume",
+                       checkpoint.file().c_str());
+        throw;
+      }
+  }
+
+  void print_warnings(const std::vector<std::string> &warnings)
+  {
+    for (const std::string &w : warnings)
+      std::fprintf(stderr, "dermatwin: warning: %s\n", w.c_str());
   }
 
   std::shared_ptr<StudyOptions> add_study_options(CLI::App *command, const std::string &study_help)

@@ -60,6 +60,15 @@ namespace dermatwin::cli
   };
   using Commands = std::vector<Command>;
 
+  /// Runs a study-method command with a checkpoint (studies/checkpoint.h) in
+  /// DIR.checkpoint next to its --out DIR: finished evaluations are appended
+  /// there, a restarted command resumes from it, and it is deleted once the
+  /// outputs are written. Checks first that DIR can be written.
+  int run_resumable(const Command &command);
+
+  /// "dermatwin: warning: ..." on stderr for each.
+  void print_warnings(const std::vector<std::string> &warnings);
+
   // Study-method commands, one file each (cmd_*.cc).
   void add_sweep_command(CLI::App &app, Commands &commands);
   void add_population_command(CLI::App &app, Commands &commands);

@@ -5,6 +5,7 @@
 
 #include <dermatwin/materials/library.h>
 #include <dermatwin/studies/output.h>
+#include <dermatwin/studies/sanity.h>
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/study.h>
 
@@ -32,10 +33,13 @@ namespace
   {
     const studies::Study        study = studies::load_study(file, sets);
     const studies::ScenarioPlan plan  = studies::plan_scenario(study);
+    studies::check_output_writable(out);
+    cli::print_warnings(studies::input_range_warnings(study));
     cli::ProgressLine           progress;
     const studies::Result       result =
       studies::run_scenario(plan, [&](double f) { return progress(f); });
     studies::write_results(out, result, plan);
+    cli::print_warnings(studies::result_warnings(plan, result));
 
     const studies::Summary &s = result.summary;
     std::cout << "DermaTwin " << studies::version() << ": " << (study.name.empty() ? file : study.name)
@@ -63,6 +67,7 @@ namespace
   {
     const studies::Study study = studies::load_study(file, sets);
     studies::plan_scenario(study);
+    cli::print_warnings(studies::input_range_warnings(study));
     std::cout << file << ": valid (" << study.experiment << ")\n";
     return 0;
   }
@@ -237,7 +242,7 @@ int main(int argc, char **argv)
         return run_study(study_file, out_dir, sets);
       for (const cli::Command &command : study_commands)
         if (*command.app)
-          return command.run();
+          return cli::run_resumable(command);
       if (*validate_cmd)
         return validate_study(study_file, sets);
       if (*list_cmd)
@@ -254,6 +259,11 @@ int main(int argc, char **argv)
     {
       std::cerr << "dermatwin: " << e.what() << "\n";
       return 2;
+    }
+  catch (const studies::OutputError &e)
+    {
+      std::cerr << "dermatwin: " << e.what() << "\n";
+      return 1;
     }
   catch (const std::exception &e)
     {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dermatwin/studies/batch.h>
+#include <dermatwin/studies/checkpoint.h>
 
 #include <algorithm>
 #include <cmath>
@@ -21,6 +22,22 @@ namespace dermatwin::studies
     return std::max(1u, std::thread::hardware_concurrency());
   }
 
+  namespace
+  {
+    /// The study's result from the open checkpoint, else computed (and recorded).
+    Result evaluate_with_checkpoint(const Study &study)
+    {
+      BatchCheckpoint *checkpoint = BatchCheckpoint::active();
+      if (checkpoint)
+        if (std::optional<Result> done = checkpoint->find(study))
+          return *done;
+      Result result = run_scenario(plan_scenario(study));
+      if (checkpoint)
+        checkpoint->record(study, result);
+      return result;
+    }
+  } // namespace
+
   std::vector<Result> run_batch(const Study &base, const std::vector<Overrides> &evaluations,
                                 const unsigned int n_threads, const BatchProgress &progress)
   {
@@ -37,7 +54,7 @@ namespace dermatwin::studies
             Overrides all = base.overrides;
             all.insert(all.end(), evaluations[i].begin(), evaluations[i].end());
             const Study study = parse_study(base.text, base.file, all);
-            results[i]        = run_scenario(plan_scenario(study));
+            results[i]        = evaluate_with_checkpoint(study);
             ++done;
           }
         catch (...)

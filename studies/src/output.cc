@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -41,10 +43,12 @@ namespace dermatwin::studies
     void write_file(const fs::path &path, const std::string &text)
     {
       std::ofstream out(path, std::ios::binary);
+      if (!out)
+        throw std::runtime_error("cannot create " + path.filename().string() + ": " + std::strerror(errno));
       out << text;
       out.close();
       if (!out)
-        throw std::runtime_error("cannot write " + path.string());
+        throw std::runtime_error("cannot write " + path.filename().string() + " (disk full?)");
     }
   } // namespace
 
@@ -82,6 +86,7 @@ namespace dermatwin::studies
     j["cumulative_absorbed_ug"]              = s.cumulative_absorbed_ug;
     j["total_load_ug"]                       = s.total_load_ug;
     j["mass_balance_relative_error"]         = s.mass_balance_relative_error;
+    j["min_concentration_relative"]          = s.min_concentration_relative;
     j["dof_count"]                           = s.dof_count;
     j["time_steps"]                          = s.time_steps;
     j["euler_substeps"]                      = s.euler_substeps;
@@ -99,36 +104,100 @@ namespace dermatwin::studies
                                        {"study.resolved.yaml", plan.resolved_yaml}});
   }
 
+  namespace
+  {
+    /// The folder as an absolute path without a trailing separator.
+    fs::path normal_folder(const std::string &directory)
+    {
+      fs::path target = fs::absolute(directory).lexically_normal();
+      return target.has_filename() ? target : target.parent_path();
+    }
+
+    /// Writes into a staging sibling, then renames it into place.
+    void write_files_via_staging(const fs::path &target,
+                                 const std::vector<std::pair<std::string, std::string>> &files)
+    {
+      const fs::path parent = target.parent_path();
+      fs::create_directories(parent);
+      std::random_device random;
+      const fs::path     staging =
+        parent / ("." + target.filename().string() + ".partial-" + std::to_string(random()));
+      try
+        {
+          fs::create_directory(staging);
+          for (const auto &[name, text] : files)
+            write_file(staging / name, text);
+          if (fs::exists(target))
+            {
+              const fs::path old = parent / ("." + target.filename().string() + ".old-" +
+                                             std::to_string(random()));
+              fs::rename(target, old);
+              try
+                {
+                  fs::rename(staging, target);
+                }
+              catch (...)
+                {
+                  std::error_code ignored;
+                  fs::rename(old, target, ignored); // put the previous results back
+                  throw;
+                }
+              fs::remove_all(old);
+            }
+          else
+            fs::rename(staging, target);
+        }
+      catch (...)
+        {
+          std::error_code ignored;
+          fs::remove_all(staging, ignored);
+          throw;
+        }
+    }
+
+    [[noreturn]] void output_failed(const fs::path &target, const std::string &reason)
+    {
+      throw OutputError("cannot write the output folder " + target.string() + ": " + reason +
+                        " (nothing was written)");
+    }
+  } // namespace
+
+  void check_output_writable(const std::string &directory)
+  {
+    const fs::path target = normal_folder(directory);
+    try
+      {
+        fs::create_directories(target.parent_path());
+        const fs::path probe = target.parent_path() / ("." + target.filename().string() + ".probe-" +
+                                                       std::to_string(std::random_device()()));
+        write_file(probe, "probe\n");
+        fs::remove(probe);
+      }
+    catch (const fs::filesystem_error &e)
+      {
+        output_failed(target, e.code().message());
+      }
+    catch (const std::runtime_error &e)
+      {
+        output_failed(target, e.what());
+      }
+  }
+
   void write_files_atomically(const std::string &directory,
                               const std::vector<std::pair<std::string, std::string>> &files)
   {
-    const fs::path target = fs::absolute(directory).lexically_normal();
-    const fs::path parent = target.parent_path();
-    fs::create_directories(parent);
-    std::random_device random;
-    const fs::path     staging =
-      parent / ("." + target.filename().string() + ".partial-" + std::to_string(random()));
+    const fs::path target = normal_folder(directory);
     try
       {
-        fs::create_directory(staging);
-        for (const auto &[name, text] : files)
-          write_file(staging / name, text);
-        if (fs::exists(target))
-          {
-            const fs::path old = parent / ("." + target.filename().string() + ".old-" +
-                                           std::to_string(random()));
-            fs::rename(target, old);
-            fs::rename(staging, target);
-            fs::remove_all(old);
-          }
-        else
-          fs::rename(staging, target);
+        write_files_via_staging(target, files);
       }
-    catch (...)
+    catch (const fs::filesystem_error &e)
       {
-        std::error_code ignored;
-        fs::remove_all(staging, ignored);
-        throw;
+        output_failed(target, e.code().message());
+      }
+    catch (const std::runtime_error &e)
+      {
+        output_failed(target, e.what());
       }
   }
 } // namespace dermatwin::studies

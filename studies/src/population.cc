@@ -2,6 +2,7 @@
 #include <dermatwin/materials/library.h>
 #include <dermatwin/studies/population.h>
 #include <dermatwin/studies/output.h>
+#include <dermatwin/studies/sanity.h>
 
 #include "yaml_reader.h"
 
@@ -47,6 +48,8 @@ namespace dermatwin::studies
     PopulationSpec s;
     if (b["subjects"])
       s.subjects = r.whole_number(b["subjects"], path + ".subjects", 1, 1e7);
+    if (const std::string problem = batch_memory_problem(study, s.subjects); !problem.empty())
+      r.fail(b["subjects"], path + ".subjects", problem);
     if (b["seed"])
       s.seed = r.whole_number(b["seed"], path + ".seed", 0, 4e9);
     if (const YAML::Node a = b["age_years"])

@@ -210,6 +210,10 @@ namespace dermatwin::studies
         ts.cumulative_absorbed_ug.push_back(s.delivered_out * mg_to_ug);
         ts.removed_with_patches_ug.push_back(removed_mg_ * mg_to_ug);
         record_profiles();
+        // Not at the instant of an application: the amount-exact L2 projection
+        // of the step from patch to empty skin undershoots there by design.
+        if (t_ > last_event_h_)
+          track_concentration_range(ts.plasma_ng_per_mL.back());
         refine_peak_if_found();
         states_.push_back(y_);
         if (states_.size() > 2)
@@ -271,6 +275,20 @@ namespace dermatwin::studies
               }
             p.concentration_mg_per_mL.push_back(std::move(row));
           }
+      /// Smallest and largest nodal concentration of the active columns, and
+      /// plasma (in its own units, so only its sign matters for the minimum).
+      void track_concentration_range(const double plasma)
+      {
+        for (unsigned int c = 0; c < body_.n_columns(); ++c)
+          if (body_.active(c))
+            for (unsigned int i = 0; i < body_.column(c).n_dofs(); ++i)
+              {
+                const double v = y_[body_.offset(c) + i];
+                lowest_concentration_  = std::min(lowest_concentration_, v);
+                highest_concentration_ = std::max(highest_concentration_, v);
+              }
+        if (plasma < 0)
+          lowest_concentration_ = std::min(lowest_concentration_, plasma);
       }
 
       /// Cmax and Tmax between output times: when the previous row is a
@@ -339,6 +357,8 @@ namespace dermatwin::studies
           }
         for (unsigned int c = 0; c < body_.n_columns(); ++c)
           s.dof_count += body_.column(c).n_dofs();
+        s.min_concentration_relative =
+          highest_concentration_ > 0 ? std::min(0., lowest_concentration_) / highest_concentration_ : 0.;
         s.time_steps     = integrator_.statistics().accepted_steps;
         s.euler_substeps = integrator_.statistics().euler_substeps;
 
@@ -408,6 +428,7 @@ namespace dermatwin::studies
       std::vector<double>     y_;
       double                  t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0;
       double                  peak_ng_per_mL_ = -1, peak_h_ = 0;
+      double                  lowest_concentration_ = 0, highest_concentration_ = 0;
       std::vector<std::vector<double>> states_;
       std::vector<double>     state_times_;
       Result                  result_;

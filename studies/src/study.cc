@@ -4,8 +4,11 @@
 
 #include "yaml_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <regex>
@@ -354,6 +357,51 @@ namespace dermatwin::studies
                "unknown drug '" + s.drug.id + "' (allowed: " + join(library.drug_ids()) + ")");
     }
 
+    /// Records where each YAML document starts (and ignores its content).
+    struct DocumentStarts : YAML::EventHandler
+    {
+      std::vector<YAML::Mark> marks;
+      void OnDocumentStart(const YAML::Mark &mark) override { marks.push_back(mark); }
+      void OnDocumentEnd() override {}
+      void OnNull(const YAML::Mark &, YAML::anchor_t) override {}
+      void OnAlias(const YAML::Mark &, YAML::anchor_t) override {}
+      void OnScalar(const YAML::Mark &, const std::string &, YAML::anchor_t, const std::string &) override {}
+      void OnSequenceStart(const YAML::Mark &, const std::string &, YAML::anchor_t,
+                           YAML::EmitterStyle::value) override {}
+      void OnSequenceEnd() override {}
+      void OnMapStart(const YAML::Mark &, const std::string &, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+      void OnMapEnd() override {}
+    };
+
+    /// Throws a syntax StudyError where yaml-cpp 0.7 would never finish:
+    /// on a stray flow token (a ',' outside [ ] and { }) its parser returns
+    /// the same empty document forever, so YAML::LoadAll never returns and
+    /// fills the memory (found by fuzzing, tests/fuzz/corpus/crash_stray_comma).
+    void check_documents_advance(const std::string &text, const std::string &file)
+    {
+      std::istringstream in(text);
+      YAML::Parser       parser(in);
+      DocumentStarts     starts;
+      while (parser.HandleNextDocument(starts))
+        if (starts.marks.size() > 1 && starts.marks.back().pos <= starts.marks[starts.marks.size() - 2].pos)
+          throw StudyError(file, starts.marks.back().line + 1, "(syntax)",
+                           "not valid YAML: unexpected character at column " +
+                             std::to_string(starts.marks.back().column + 1) +
+                             " (a ',' outside [ ] or { }?)");
+    }
+
+    /// Whether a --set path part is a list index ("0", "12"); throws for an
+    /// index too large to exist (std::stoul would overflow).
+    bool is_list_index(const std::string &part, const std::string &path)
+    {
+      const bool digits = !part.empty() && std::all_of(part.begin(), part.end(), [](const unsigned char c) {
+        return std::isdigit(c) != 0;
+      });
+      if (digits && part.size() > 9)
+        throw StudyError("--set", 1, path, "no list entry " + part + " at this path");
+      return digits;
+    }
+
     void set_override(YAML::Node root, const std::string &assignment)
     {
       const auto eq = assignment.find('=');
@@ -368,8 +416,7 @@ namespace dermatwin::studies
       for (std::size_t i = 0; i + 1 < parts.size(); ++i)
         {
           YAML::Node parent = chain.back();
-          const bool index  = !parts[i].empty() && std::all_of(parts[i].begin(), parts[i].end(), ::isdigit);
-          if (index)
+          if (is_list_index(parts[i], path))
             {
               const std::size_t k = std::stoul(parts[i]);
               if (!parent.IsSequence() || k >= parent.size())
@@ -390,7 +437,7 @@ namespace dermatwin::studies
         }
       YAML::Node parent = chain.back();
       const std::string &last = parts.back();
-      if (!last.empty() && std::all_of(last.begin(), last.end(), ::isdigit) && parent.IsSequence())
+      if (parent.IsSequence() && is_list_index(last, path))
         {
           const std::size_t k = std::stoul(last);
           if (k >= parent.size())
@@ -409,6 +456,7 @@ namespace dermatwin::studies
     YAML::Node   root;
     try
       {
+        check_documents_advance(text, file);
         const std::vector<YAML::Node> documents = YAML::LoadAll(text);
         if (documents.size() > 1)
           r.fail(documents[1], "(root)", "more than one YAML document ('---'); a study is one document");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dermatwin/studies/sweep.h>
 #include <dermatwin/studies/output.h>
+#include <dermatwin/studies/sanity.h>
 
 #include "yaml_reader.h"
 
@@ -61,8 +62,14 @@ namespace dermatwin::studies
     const YAML::Node params = block["parameters"];
     if (!params || !params.IsSequence() || params.size() < 1 || params.size() > 2)
       r.fail(params ? params : block, "study.parameters", "expected a list of one or two parameters");
+    double grid_points = 1;
     for (std::size_t i = 0; i < params.size(); ++i)
-      spec.parameters.push_back(read_parameter(r, params[i], "study.parameters." + std::to_string(i)));
+      {
+        spec.parameters.push_back(read_parameter(r, params[i], "study.parameters." + std::to_string(i)));
+        grid_points *= spec.parameters.back().values.size();
+      }
+    if (const std::string problem = batch_memory_problem(study, grid_points); !problem.empty())
+      r.fail(params, "study.parameters", problem);
     if (const YAML::Node outputs = block["outputs"])
       {
         for (const auto &o : outputs)

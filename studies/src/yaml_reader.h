@@ -73,7 +73,9 @@ namespace dermatwin::studies::internal
       catch (const YAML::Exception &)
         {
           static const std::regex with_unit(R"(^\s*[-+]?[0-9.eE+-]+\s*[A-Za-z%/µ]+.*$)");
-          if (std::regex_match(text, with_unit))
+          // Only the start: std::regex recurses per character and would
+          // overflow the stack on a very long value.
+          if (std::regex_match(text.substr(0, 64), with_unit))
             fail(node, key, "'" + text + "' has a unit in the value; write the number alone, "
                             "the unit is in the key name (allowed: " +
                               range(min, max, min_inclusive) + ")");

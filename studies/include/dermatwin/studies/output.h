@@ -4,6 +4,7 @@
 
 #include <dermatwin/studies/scenario.h>
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,9 +30,22 @@ namespace dermatwin::studies
                      const ScenarioPlan &plan);
 
   /// Writes the named files into @p directory atomically (staging folder,
-  /// then rename; an existing folder is replaced only on success).
+  /// then rename; an existing folder is replaced only on success). Throws
+  /// OutputError (and leaves nothing behind) when that fails.
   void write_files_atomically(const std::string &directory,
                               const std::vector<std::pair<std::string, std::string>> &files);
+
+  /// The output folder cannot be written (a path under a file, no
+  /// permission, disk full): the CLI prints it and exits with 1.
+  class OutputError : public std::runtime_error
+  {
+  public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /// Checks before a run that @p directory can be written: creates its
+  /// parent folder and a probe file there (removed again). Throws OutputError.
+  void check_output_writable(const std::string &directory);
 } // namespace dermatwin::studies
 
 #endif

@@ -61,6 +61,13 @@ namespace dermatwin::studies
       permeability_coefficient_cm_per_h;
     double delivered_ug = 0, amount_left_in_patch_ug = 0, amount_in_skin_at_end_ug = 0,
            cumulative_absorbed_ug = 0, total_load_ug = 0, mass_balance_relative_error = 0;
+    /// Most negative nodal concentration in the skin columns (and plasma) at
+    /// any output time after the solver advanced from an application (the
+    /// projected initial step itself undershoots), relative to the largest
+    /// one; 0 when none is negative.
+    /// Exact solutions are >= 0: a value below -(solver tolerance) flags an
+    /// under-resolved front (docs/reliability.md).
+    double min_concentration_relative = 0;
     unsigned int dof_count = 0, time_steps = 0, euler_substeps = 0;
     double       wall_time_s = 0;
   };
