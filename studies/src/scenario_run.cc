@@ -275,6 +275,8 @@ namespace dermatwin::studies
               }
             p.concentration_mg_per_mL.push_back(std::move(row));
           }
+      }
+
       /// Smallest and largest nodal concentration of the active columns, and
       /// plasma (in its own units, so only its sign matters for the minimum).
       void track_concentration_range(const double plasma)
