@@ -44,9 +44,9 @@ TEST(TwinLoop, CalibrateThenReoptimize)
   const OptimizationResult person  = optimize_for(twin.individual_overrides);
   const Evaluation &typical_best = typical.candidates[typical.best_index].best;
   const Evaluation &person_best  = person.candidates[person.best_index].best;
-  ASSERT_TRUE(typical_best.area_cm2 && person_best.area_cm2);
+  ASSERT_TRUE(typical_best.regimen.area_cm2 && person_best.regimen.area_cm2);
   // Faster clearance and lower permeability: a larger patch for the same window.
-  EXPECT_GT(*person_best.area_cm2, 1.1 * *typical_best.area_cm2);
+  EXPECT_GT(*person_best.regimen.area_cm2, 1.1 * *typical_best.regimen.area_cm2);
   // The re-optimized regimen beats the label regimen for this person, within the safety limit.
   EXPECT_GT(person_best.objective, person.label.objective + 0.2);
   EXPECT_TRUE(person_best.feasible);
