@@ -7,6 +7,7 @@
 #include "drug_panel.h"
 #include "exporter.h"
 #include "patient_panel.h"
+#include "population_dialog.h"
 #include "results_panel.h"
 
 #include <dermatwin/materials/library.h>
@@ -151,11 +152,16 @@ namespace dermatwin::gui
     action("cancel", menus_["run"], [this] { runner_.cancel(); }, QKeySequence(Qt::Key_Escape));
     action("keep", menus_["run"], [this] { on_keep_run(); });
 
-    // Study methods: each will open a dialog that calls its studies::
-    // function (population.h, sensitivity.h, the optimizer) on a worker
-    // thread; enabled when those land in the library front end.
+    // Study methods: dialogs that call the studies:: functions behind the
+    // CLI commands on a worker thread. Population is done; sensitivity and
+    // optimization dialogs are not yet (use the CLI on a saved study).
     menus_["studies"] = menuBar()->addMenu(QString());
-    for (const char *name : {"population", "sensitivity", "optimization"})
+    action("population", menus_["studies"], [this] {
+      auto *dialog = new PopulationDialog(document_.text(), document_.path().toStdString(), this);
+      dialog->setAttribute(Qt::WA_DeleteOnClose);
+      dialog->show();
+    });
+    for (const char *name : {"sensitivity", "optimization"})
       action(name, menus_["studies"], [] {})->setEnabled(false);
 
     menus_["language"] = menuBar()->addMenu(QString());
@@ -211,8 +217,8 @@ namespace dermatwin::gui
       {"about", tr("&About DermaTwin")}};
     for (const auto &[name, text] : texts)
       actions_[name]->setText(text);
-    for (const char *name : {"population", "sensitivity", "optimization"})
-      actions_[name]->setToolTip(tr("Comes with the study-method dialogs"));
+    for (const char *name : {"sensitivity", "optimization"})
+      actions_[name]->setToolTip(tr("Not in the desktop app yet: use the dermatwin command"));
     menus_["file"]->setTitle(tr("&File"));
     menus_["bundled"]->setTitle(tr("Open &bundled study"));
     menus_["recent"]->setTitle(tr("Open &recent"));
