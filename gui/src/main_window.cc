@@ -7,7 +7,9 @@
 #include "drug_panel.h"
 #include "exporter.h"
 #include "patient_panel.h"
+#include "optimization_dialog.h"
 #include "population_dialog.h"
+#include "sensitivity_dialog.h"
 #include "results_panel.h"
 
 #include <dermatwin/materials/library.h>
@@ -153,16 +155,15 @@ namespace dermatwin::gui
     action("keep", menus_["run"], [this] { on_keep_run(); });
 
     // Study methods: dialogs that call the studies:: functions behind the
-    // CLI commands on a worker thread. Population is done; sensitivity and
-    // optimization dialogs are not yet (use the CLI on a saved study).
+    // CLI commands (population, sensitivity, optimize) on a worker thread.
     menus_["studies"] = menuBar()->addMenu(QString());
-    action("population", menus_["studies"], [this] {
-      auto *dialog = new PopulationDialog(document_.text(), document_.path().toStdString(), this);
-      dialog->setAttribute(Qt::WA_DeleteOnClose);
-      dialog->show();
+    action("population", menus_["studies"], [this] { show_study_dialog(new PopulationDialog(document_.text(), document_.path().toStdString(), this)); });
+    action("sensitivity", menus_["studies"], [this] { show_study_dialog(new SensitivityDialog(document_.text(), document_.path().toStdString(), this)); });
+    action("optimization", menus_["studies"], [this] {
+      auto *dialog = new OptimizationDialog(document_.text(), document_.path().toStdString(), this);
+      connect(dialog, &OptimizationDialog::apply_regimen, this, &MainWindow::apply_regimen);
+      show_study_dialog(dialog);
     });
-    for (const char *name : {"sensitivity", "optimization"})
-      action(name, menus_["studies"], [] {})->setEnabled(false);
 
     menus_["language"] = menuBar()->addMenu(QString());
     action("english", menus_["language"], [this] { switch_language("en"); });
@@ -217,8 +218,6 @@ namespace dermatwin::gui
       {"about", tr("&About DermaTwin")}};
     for (const auto &[name, text] : texts)
       actions_[name]->setText(text);
-    for (const char *name : {"sensitivity", "optimization"})
-      actions_[name]->setToolTip(tr("Not in the desktop app yet: use the dermatwin command"));
     menus_["file"]->setTitle(tr("&File"));
     menus_["bundled"]->setTitle(tr("Open &bundled study"));
     menus_["recent"]->setTitle(tr("Open &recent"));
@@ -417,6 +416,26 @@ namespace dermatwin::gui
     const std::string geometry = document_.get_text("simulation.geometry", "1d");
     if (live_->isChecked() && geometry == "1d")
       live_timer_.start();
+  }
+
+  void MainWindow::show_study_dialog(StudyMethodDialog *dialog)
+  {
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName("study_dialog");
+    dialog->show();
+  }
+
+  void MainWindow::apply_regimen(const QString &application_yaml)
+  {
+    try
+      {
+        document_.set("application", YAML::Load(application_yaml.toStdString()));
+        statusBar()->showMessage(tr("Optimized regimen applied"), 8000);
+      }
+    catch (const std::exception &e)
+      {
+        show_error(tr("Could not apply the regimen: %1").arg(QString::fromStdString(e.what())), QString());
+      }
   }
 
   void MainWindow::set_live(const bool on) { live_->setChecked(on); }

@@ -30,6 +30,7 @@ namespace dermatwin::gui
   class DrugPanel;
   class PatientPanel;
   class ResultsPanel;
+  class StudyMethodDialog;
 
   /**
    * The desktop app's window: body map on the left; Patient, Drug & patch,
@@ -64,6 +65,10 @@ namespace dermatwin::gui
     void set_prompts(bool on) { prompts_ = on; }
     void set_live(bool on);
     void show_tab(const QString &object_name);
+    /// A menu action by name ("population", "sensitivity", "optimization", ...).
+    QAction *action(const QString &name) const { return actions_.at(name); }
+    /// Replaces the study's `application` list (the optimizer's best regimen).
+    void apply_regimen(const QString &application_yaml);
 
   protected:
     void closeEvent(QCloseEvent *event) override;
@@ -90,6 +95,7 @@ namespace dermatwin::gui
     void on_keep_run();
     void show_error(const QString &message, const QString &key);
     void update_column_view(int row);
+    void show_study_dialog(StudyMethodDialog *dialog);
 
     StudyDocument         document_;
     FieldHighlighter      highlighter_;

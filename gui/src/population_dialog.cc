@@ -4,7 +4,6 @@
 #include <dermatwin/studies/population.h>
 
 #include <QtCharts>
-#include <QtConcurrent>
 #include <QtWidgets>
 
 #include <sstream>
@@ -14,9 +13,7 @@ namespace dermatwin::gui
   using namespace QtCharts;
 
   PopulationDialog::PopulationDialog(const std::string &study_yaml, const std::string &study_file, QWidget *parent)
-    : QDialog(parent)
-    , study_yaml_(study_yaml)
-    , study_file_(study_file)
+    : StudyMethodDialog(study_yaml, study_file, parent)
   {
     setWindowTitle(tr("Virtual population"));
     subjects_ = new QSpinBox;
@@ -25,92 +22,41 @@ namespace dermatwin::gui
     seed_ = new QSpinBox;
     seed_->setRange(0, 1000000);
     seed_->setValue(1);
-    run_      = new QPushButton(tr("Run"));
-    cancel_   = new QPushButton(tr("Cancel"));
-    progress_ = new QProgressBar;
-    status_   = new QLabel(tr("Age 18-80 uniform, half female, log-normal skin and PK factors with the library's CVs."));
-    status_->setWordWrap(true);
     chart_view_ = new QChartView(new QChart);
     chart_view_->setRenderHint(QPainter::Antialiasing);
     chart_view_->setMinimumSize(640, 400);
-    cancel_->setEnabled(false);
 
     auto *form = new QFormLayout;
     form->addRow(tr("Subjects"), subjects_);
     form->addRow(tr("Seed"), seed_);
-    auto *buttons = new QHBoxLayout;
-    buttons->addWidget(run_);
-    buttons->addWidget(cancel_);
-    buttons->addWidget(progress_, 1);
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(form);
-    layout->addLayout(buttons);
-    layout->addWidget(status_);
-    layout->addWidget(chart_view_, 1);
-
-    connect(run_, &QPushButton::clicked, this, &PopulationDialog::start);
-    connect(cancel_, &QPushButton::clicked, this, [this] { *cancelled_ = true; });
-    connect(&watcher_, &QFutureWatcher<QString>::finished, this, [this] {
-      run_->setEnabled(true);
-      cancel_->setEnabled(false);
-      const QString error = watcher_.result();
-      if (!error.isEmpty())
-        status_->setText(error);
-      else
-        show_bands(*bands_);
-    });
+    content()->addLayout(form);
+    content()->addWidget(chart_view_, 1);
+    set_status(tr("Age 18-80 uniform, half female, log-normal skin and PK factors with the library's CVs."));
   }
 
-  PopulationDialog::~PopulationDialog()
-  {
-    *cancelled_ = true;
-    watcher_.waitForFinished();
-  }
+  void PopulationDialog::set_subjects(const int n) { subjects_->setValue(n); }
 
-  void PopulationDialog::start()
+  StudyMethodDialog::Job PopulationDialog::make_job()
   {
-    *cancelled_ = false;
-    run_->setEnabled(false);
-    cancel_->setEnabled(true);
-    progress_->setValue(0);
-    status_->setText(tr("Running…"));
     // The study as edited, with a population block (the same as `dermatwin population`).
     const std::vector<std::string> overrides = {
       "study={type: population, subjects: " + std::to_string(subjects_->value()) +
       ", seed: " + std::to_string(seed_->value()) + "}"};
-    const std::string text = study_yaml_, file = study_file_;
-    auto cancelled = cancelled_;
-    auto bands     = bands_;
-    QPointer<QProgressBar> bar = progress_;
-    watcher_.setFuture(QtConcurrent::run([text, file, overrides, cancelled, bands, bar]() -> QString {
-      try
-        {
-          const studies::Study          study = studies::parse_study(text, file, overrides);
-          const studies::PopulationSpec spec  = studies::parse_population(study);
-          const auto progress = [cancelled, bar](std::size_t done, std::size_t total) {
-            const int percent = total ? int(100 * done / total) : 0;
-            QMetaObject::invokeMethod(qApp, [bar, percent] {
-              if (bar)
-                bar->setValue(percent);
-            });
-            return !*cancelled;
-          };
-          *bands = studies::run_population(study, spec, QThread::idealThreadCount(), progress).bands_csv;
-          return QString();
-        }
-      catch (const std::exception &e)
-        {
-          return std::string(e.what()) == "cancelled" ? QObject::tr("Cancelled.") : QString::fromStdString(e.what());
-        }
-    }));
+    const std::string text = study_yaml(), file = study_file();
+    auto              bands = bands_;
+    return [text, file, overrides, bands](const studies::BatchProgress &progress) {
+      const studies::Study          study = studies::parse_study(text, file, overrides);
+      const studies::PopulationSpec spec  = studies::parse_population(study);
+      *bands = studies::run_population(study, spec, QThread::idealThreadCount(), progress).bands_csv;
+    };
   }
 
-  void PopulationDialog::show_bands(const std::string &bands_csv)
+  void PopulationDialog::job_finished()
   {
     // Columns: time_h, plasma_p5, p25, p50, p75, p95 (ng/mL), fraction in window.
     auto *p5 = new QLineSeries, *p25 = new QLineSeries, *p50 = new QLineSeries, *p75 = new QLineSeries,
          *p95 = new QLineSeries;
-    std::istringstream in(bands_csv);
+    std::istringstream in(*bands_);
     std::string        line;
     std::getline(in, line); // header
     double c_max = 0, t_max = 0;
@@ -149,7 +95,7 @@ namespace dermatwin::gui
     QChart *old = chart_view_->chart();
     chart_view_->setChart(chart);
     delete old;
-    status_->setText(tr("Done: percentile bands over %1 subjects (the same numbers as `dermatwin population`).")
-                       .arg(subjects_->value()));
+    set_status(tr("Done: percentile bands over %1 subjects (the same numbers as `dermatwin population`).")
+                 .arg(subjects_->value()));
   }
 } // namespace dermatwin::gui

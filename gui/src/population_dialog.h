@@ -2,17 +2,12 @@
 #ifndef dermatwin_gui_population_dialog_h
 #define dermatwin_gui_population_dialog_h
 
-#include <QDialog>
-#include <QFutureWatcher>
+#include "study_method_dialog.h"
 
-#include <atomic>
 #include <memory>
 #include <string>
 
 class QSpinBox;
-class QProgressBar;
-class QPushButton;
-class QLabel;
 namespace QtCharts
 {
   class QChartView;
@@ -23,29 +18,29 @@ namespace dermatwin::gui
   /**
    * Virtual population of the current study (studies::run_population, the
    * function behind `dermatwin population`): N subjects with the library's
-   * inter-individual variability, run on a worker thread with progress and
-   * Cancel; shows the 5-95 % and 25-75 % plasma bands and the median.
+   * inter-individual variability (age 18-80, both sexes, log-normal skin and
+   * PK factors), on a worker thread with progress and Cancel; shows the
+   * 5-95 % and 25-75 % plasma bands and the median.
    */
-  class PopulationDialog : public QDialog
+  class PopulationDialog : public StudyMethodDialog
   {
     Q_OBJECT
   public:
     PopulationDialog(const std::string &study_yaml, const std::string &study_file, QWidget *parent = nullptr);
-    ~PopulationDialog() override;
+
+    void set_subjects(int n);
+    /// The bands of the last run (population_bands.csv of the CLI).
+    const std::string &bands_csv() const { return *bands_; }
+    QtCharts::QChartView *chart_view() const { return chart_view_; }
+
+  protected:
+    Job  make_job() override;
+    void job_finished() override;
 
   private:
-    void start();
-    void show_bands(const std::string &bands_csv);
-
-    std::string                       study_yaml_, study_file_;
-    QSpinBox                         *subjects_, *seed_;
-    QProgressBar                     *progress_;
-    QPushButton                      *run_, *cancel_;
-    QLabel                           *status_;
-    QtCharts::QChartView             *chart_view_;
-    QFutureWatcher<QString>           watcher_;
-    std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
-    std::shared_ptr<std::string>      bands_      = std::make_shared<std::string>();
+    QSpinBox                    *subjects_, *seed_;
+    QtCharts::QChartView        *chart_view_;
+    std::shared_ptr<std::string> bands_ = std::make_shared<std::string>();
   };
 } // namespace dermatwin::gui
 

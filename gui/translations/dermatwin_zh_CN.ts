@@ -95,6 +95,10 @@
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
+    <message>
+        <source>Parameter row %1: &apos;%2&apos; is not a number</source>
+        <translation>参数第 %1 行：“%2”不是数字</translation>
+    </message>
 </context>
 <context>
     <name>dermatwin::gui::ApplicationsPanel</name>
@@ -398,10 +402,6 @@
         <translation>关于 DermaTwin(&amp;A)</translation>
     </message>
     <message>
-        <source>Comes with the study-method dialogs</source>
-        <translation>将随研究方法对话框提供</translation>
-    </message>
-    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -555,6 +555,141 @@
         <source>Error</source>
         <translation>错误</translation>
     </message>
+    <message>
+        <source>Optimized regimen applied</source>
+        <translation>已应用优化方案</translation>
+    </message>
+    <message>
+        <source>Could not apply the regimen: %1</source>
+        <translation>无法应用该方案：%1</translation>
+    </message>
+</context>
+<context>
+    <name>dermatwin::gui::OptimizationDialog</name>
+    <message>
+        <source>Dose optimization</source>
+        <translation>剂量优化</translation>
+    </message>
+    <message>
+        <source> ng/mL</source>
+        <translation> ng/mL</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source> h</source>
+        <translation> h</translation>
+    </message>
+    <message>
+        <source>vary</source>
+        <translation>优化</translation>
+    </message>
+    <message>
+        <source> cm²</source>
+        <translation> cm²</translation>
+    </message>
+    <message>
+        <source>Apply best regimen to the body map</source>
+        <translation>将最佳方案应用到人体图</translation>
+    </message>
+    <message>
+        <source>Best regimen applied to the study and the body map (reopen the file to go back).</source>
+        <translation>最佳方案已应用到研究和人体图（重新打开文件可恢复原方案）。</translation>
+    </message>
+    <message>
+        <source>Therapeutic window</source>
+        <translation>治疗窗</translation>
+    </message>
+    <message>
+        <source>Score from</source>
+        <translation>评分起始时间</translation>
+    </message>
+    <message>
+        <source>Cmax limit</source>
+        <translation>Cmax 上限</translation>
+    </message>
+    <message>
+        <source>Patch area</source>
+        <translation>贴剂面积</translation>
+    </message>
+    <message>
+        <source>Replace every</source>
+        <translation>更换间隔</translation>
+    </message>
+    <message>
+        <source>Sites and acupoints</source>
+        <translation>部位与穴位</translation>
+    </message>
+    <message>
+        <source>Evaluations per site</source>
+        <translation>每个部位的评估次数</translation>
+    </message>
+    <message>
+        <source>Done after %1 evaluations. Best: %2 — %3 % of the time in the window (label regimen: %4 %), Cmax %5 ng/mL.</source>
+        <translation>完成，共评估 %1 次。最佳：%2 — %3 % 的时间处于治疗窗内（说明书方案：%4 %），Cmax %5 ng/mL。</translation>
+    </message>
+    <message>
+        <source>site / acupoint</source>
+        <translation>部位 / 穴位</translation>
+    </message>
+    <message>
+        <source>product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <source>patches</source>
+        <translation>贴数</translation>
+    </message>
+    <message>
+        <source>area (cm²)</source>
+        <translation>面积 (cm²)</translation>
+    </message>
+    <message>
+        <source>replace every (h)</source>
+        <translation>更换间隔 (h)</translation>
+    </message>
+    <message>
+        <source>in window (%)</source>
+        <translation>窗内时间 (%)</translation>
+    </message>
+    <message>
+        <source>Cmax (ng/mL)</source>
+        <translation>Cmax (ng/mL)</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>infeasible</source>
+        <translation>不可行</translation>
+    </message>
+    <message>
+        <source>therapeutic window</source>
+        <translation>治疗窗</translation>
+    </message>
+    <message>
+        <source>study regimen</source>
+        <translation>研究方案</translation>
+    </message>
+    <message>
+        <source>optimized regimen</source>
+        <translation>优化方案</translation>
+    </message>
+    <message>
+        <source>time (h)</source>
+        <translation>时间 (h)</translation>
+    </message>
+    <message>
+        <source>plasma (ng/mL)</source>
+        <translation>血药浓度 (ng/mL)</translation>
+    </message>
+    <message>
+        <source>Plasma concentration: study regimen vs optimum</source>
+        <translation>血药浓度：研究方案与最优方案对比</translation>
+    </message>
 </context>
 <context>
     <name>dermatwin::gui::PatientPanel</name>
@@ -663,6 +798,53 @@
 %1</source>
         <translation>研究有错误，无法确定皮肤参数：
 %1</translation>
+    </message>
+</context>
+<context>
+    <name>dermatwin::gui::PopulationDialog</name>
+    <message>
+        <source>Virtual population</source>
+        <translation>虚拟人群</translation>
+    </message>
+    <message>
+        <source>Subjects</source>
+        <translation>受试者数</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Age 18-80 uniform, half female, log-normal skin and PK factors with the library&apos;s CVs.</source>
+        <translation>年龄 18–80 岁均匀分布，女性占一半，皮肤与药动学系数按药物库变异系数取对数正态分布。</translation>
+    </message>
+    <message>
+        <source>5-95 %</source>
+        <translation>5–95 %</translation>
+    </message>
+    <message>
+        <source>25-75 %</source>
+        <translation>25–75 %</translation>
+    </message>
+    <message>
+        <source>median</source>
+        <translation>中位数</translation>
+    </message>
+    <message>
+        <source>time (h)</source>
+        <translation>时间 (h)</translation>
+    </message>
+    <message>
+        <source>plasma (ng/mL)</source>
+        <translation>血药浓度 (ng/mL)</translation>
+    </message>
+    <message>
+        <source>Plasma concentration, %1 virtual subjects</source>
+        <translation>血药浓度，%1 名虚拟受试者</translation>
+    </message>
+    <message>
+        <source>Done: percentile bands over %1 subjects (the same numbers as `dermatwin population`).</source>
+        <translation>完成：%1 名受试者的百分位带（与 `dermatwin population` 结果相同）。</translation>
     </message>
 </context>
 <context>
@@ -896,6 +1078,141 @@
     </message>
 </context>
 <context>
+    <name>dermatwin::gui::SensitivityDialog</name>
+    <message>
+        <source>Sensitivity analysis</source>
+        <translation>敏感性分析</translation>
+    </message>
+    <message>
+        <source>Sobol&apos; indices (variance-based)</source>
+        <translation>Sobol&apos; 指数（基于方差）</translation>
+    </message>
+    <message>
+        <source>Morris screening (elementary effects)</source>
+        <translation>Morris 筛选（基本效应）</translation>
+    </message>
+    <message>
+        <source>Sobol&apos;: base samples N (runs = N (parameters + 2)); Morris: trajectories r</source>
+        <translation>Sobol&apos;：基础样本数 N（运行次数 = N ×（参数数 + 2））；Morris：轨迹数 r</translation>
+    </message>
+    <message>
+        <source>use</source>
+        <translation>使用</translation>
+    </message>
+    <message>
+        <source>study key</source>
+        <translation>研究键</translation>
+    </message>
+    <message>
+        <source>low</source>
+        <translation>下限</translation>
+    </message>
+    <message>
+        <source>high</source>
+        <translation>上限</translation>
+    </message>
+    <message>
+        <source>log scale</source>
+        <translation>对数尺度</translation>
+    </message>
+    <message>
+        <source>Add parameter</source>
+        <translation>添加参数</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <source>Outputs</source>
+        <translation>输出指标</translation>
+    </message>
+    <message>
+        <source>Uncertain parameters (any study key; uniform, or log-uniform):</source>
+        <translation>不确定参数（任意研究键；均匀或对数均匀分布）：</translation>
+    </message>
+    <message>
+        <source>Show output</source>
+        <translation>显示指标</translation>
+    </message>
+    <message>
+        <source>Parameters from the study&apos;s sensitivity block.</source>
+        <translation>参数取自研究文件中的敏感性分析块。</translation>
+    </message>
+    <message>
+        <source>Default parameters: tick the ones to vary and edit their ranges.</source>
+        <translation>默认参数：勾选要变化的参数并编辑其范围。</translation>
+    </message>
+    <message>
+        <source>Done: %1 model runs in %2 s on %3 threads (the same numbers as `dermatwin sensitivity`).</source>
+        <translation>完成：%1 次模型运行，用时 %2 s，%3 个线程（与 `dermatwin sensitivity` 结果相同）。</translation>
+    </message>
+    <message>
+        <source>S1 (first order)</source>
+        <translation>S1（一阶）</translation>
+    </message>
+    <message>
+        <source>μ* (mean |effect|)</source>
+        <translation>μ*（平均 |效应|）</translation>
+    </message>
+    <message>
+        <source>ST (total)</source>
+        <translation>ST（总效应）</translation>
+    </message>
+    <message>
+        <source>σ (interactions, non-linearity)</source>
+        <translation>σ（交互作用、非线性）</translation>
+    </message>
+    <message>
+        <source>Sobol&apos; index</source>
+        <translation>Sobol&apos; 指数</translation>
+    </message>
+    <message>
+        <source>elementary effect</source>
+        <translation>基本效应</translation>
+    </message>
+    <message>
+        <source>Sensitivity of %1</source>
+        <translation>%1 的敏感性</translation>
+    </message>
+    <message>
+        <source>parameter</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>S1</source>
+        <translation>S1</translation>
+    </message>
+    <message>
+        <source>S1 95 % CI</source>
+        <translation>S1 95 % 置信区间</translation>
+    </message>
+    <message>
+        <source>ST</source>
+        <translation>ST</translation>
+    </message>
+    <message>
+        <source>ST 95 % CI</source>
+        <translation>ST 95 % 置信区间</translation>
+    </message>
+    <message>
+        <source>μ*</source>
+        <translation>μ*</translation>
+    </message>
+    <message>
+        <source>μ</source>
+        <translation>μ</translation>
+    </message>
+    <message>
+        <source>σ</source>
+        <translation>σ</translation>
+    </message>
+</context>
+<context>
     <name>dermatwin::gui::StudyDocument</name>
     <message>
         <source>Cannot open %1: %2</source>
@@ -920,6 +1237,25 @@
     <message>
         <source>untitled.yaml</source>
         <translation>未命名.yaml</translation>
+    </message>
+</context>
+<context>
+    <name>dermatwin::gui::StudyMethodDialog</name>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Running…</source>
+        <translation>正在运行…</translation>
     </message>
 </context>
 </TS>

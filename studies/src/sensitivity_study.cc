@@ -63,7 +63,8 @@ namespace dermatwin::studies
       p.low  = r.required_number(node, "low", path + ".", -1e12, 1e12);
       p.high = r.required_number(node, "high", path + ".", -1e12, 1e12);
       if (!(p.low < p.high))
-        r.fail(node["high"], path + ".high", "must be > low (" + csv_number(p.low) + ")");
+        r.fail(node["high"], path + ".high",
+               "the range of " + p.name + " must have high > low (low is " + csv_number(p.low) + ")");
       if (node["scale"])
         p.log_scale = r.choice(node["scale"], path + ".scale", {"linear", "log"}) == "log";
       if (p.log_scale && !(p.low > 0))

@@ -8,9 +8,15 @@
 #include "column_view.h"
 #include "exporter.h"
 #include "main_window.h"
+#include "optimization_dialog.h"
+#include "population_dialog.h"
 #include "results_panel.h"
+#include "sensitivity_dialog.h"
 
+#include <dermatwin/studies/optimization.h>
 #include <dermatwin/studies/output.h>
+#include <dermatwin/studies/population.h>
+#include <dermatwin/studies/sensitivity_study.h>
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/study.h>
 
@@ -26,6 +32,7 @@
 #include <QtTest>
 
 #include <QVTKOpenGLNativeWidget.h>
+#include <QtCharts>
 
 using namespace dermatwin;
 using namespace dermatwin::gui;
@@ -42,6 +49,26 @@ namespace
     if (!spy.wait(timeout_ms))
       throw std::runtime_error("run did not finish");
     return spy.takeFirst().at(0).value<RunOutcome>();
+  }
+
+  /// Runs a study-method dialog and waits until its job ends.
+  bool run_dialog(StudyMethodDialog &dialog, int timeout_ms = 300000)
+  {
+    QSignalSpy done(&dialog, &StudyMethodDialog::job_done);
+    dialog.run();
+    if (!done.wait(timeout_ms))
+      throw std::runtime_error("study dialog did not finish");
+    return done.takeFirst().at(0).toBool();
+  }
+
+  /// The study dialog the Studies menu entry @p name opens.
+  template <typename Dialog>
+  Dialog *open_from_menu(MainWindow &window, const char *name)
+  {
+    window.action(name)->trigger();
+    QApplication::processEvents();
+    auto dialogs = window.findChildren<Dialog *>("study_dialog");
+    return dialogs.isEmpty() ? nullptr : dialogs.last();
   }
 
   void screenshot(QWidget *widget, const QString &name)
@@ -196,6 +223,113 @@ private Q_SLOTS:
     QVERIFY(render_report(window_->document(), outcome, window_->results()->plasma_view(), preview, error));
     QDir().mkpath(DERMATWIN_SCREENSHOT_DIR);
     QVERIFY(preview.save(QString(DERMATWIN_SCREENSHOT_DIR) + "/report_preview.png"));
+  }
+
+  // Studies menu: each dialog is a front end of the library function behind
+  // the CLI command, so its numbers equal a direct call with the same block.
+  void population_dialog_gives_library_bands()
+  {
+    window_->open_study(fentanyl);
+    wait_for_run(*window_);
+    auto *dialog = open_from_menu<PopulationDialog>(*window_, "population");
+    QVERIFY(dialog);
+    dialog->set_subjects(24);
+    QVERIFY2(run_dialog(*dialog), qPrintable(dialog->status_text()));
+    const studies::Study study = studies::parse_study(window_->document().text(), fentanyl.toStdString(),
+                                                      {"study={type: population, subjects: 24, seed: 1}"});
+    const std::string direct = studies::run_population(study, studies::parse_population(study), 1).bands_csv;
+    QCOMPARE(dialog->bands_csv(), direct);
+    QCOMPARE(dialog->chart_view()->chart()->series().size(), 3); // 5-95 %, 25-75 %, median
+    screenshot(dialog, "population_dialog.png");
+    dialog->close();
+  }
+
+  void sensitivity_dialog_bars_are_sobol_indices()
+  {
+    window_->open_study(fentanyl);
+    wait_for_run(*window_);
+    auto *dialog = open_from_menu<SensitivityDialog>(*window_, "sensitivity");
+    QVERIFY(dialog);
+    dialog->set_base_samples(16);
+    QVERIFY2(run_dialog(*dialog), qPrintable(dialog->status_text()));
+    const studies::Study study =
+      studies::parse_study(window_->document().text(), fentanyl.toStdString(), {"study=" + dialog->study_block()});
+    const studies::SensitivitySpec   spec   = studies::parse_sensitivity(study);
+    const studies::SensitivityResult direct = studies::run_sensitivity(study, spec, 2);
+    QVERIFY(dialog->result() && dialog->result()->sobol && direct.sobol);
+    QVERIFY(spec.parameters.size() >= 2);
+    // The bars show S1 and ST of the first output, as the library computes them.
+    auto *bars = qobject_cast<QtCharts::QBarSeries *>(dialog->chart_view()->chart()->series().at(0));
+    QVERIFY(bars);
+    for (std::size_t i = 0; i < spec.parameters.size(); ++i)
+      {
+        const double s1 = direct.sobol->per_output[0].first_order[i], st = direct.sobol->per_output[0].total[i];
+        QCOMPARE(dialog->result()->sobol->per_output[0].first_order[i], s1);
+        QCOMPARE(bars->barSets().at(0)->at(int(i)), s1);
+        QCOMPARE(bars->barSets().at(1)->at(int(i)), st);
+      }
+    screenshot(dialog, "sensitivity_dialog.png");
+    dialog->close();
+  }
+
+  void sensitivity_dialog_refuses_bad_range()
+  {
+    window_->open_study(fentanyl);
+    wait_for_run(*window_);
+    auto *dialog = open_from_menu<SensitivityDialog>(*window_, "sensitivity");
+    QVERIFY(dialog);
+    auto *table = dialog->findChild<QTableWidget *>("parameters");
+    table->item(0, 2)->setText("90"); // patient.age_years low above its high (75)
+    QVERIFY(!run_dialog(*dialog));
+    QVERIFY2(dialog->status_text().contains("age_years"), qPrintable(dialog->status_text()));
+    dialog->close();
+  }
+
+  void optimization_dialog_applies_best_regimen()
+  {
+    window_->open_study(studies_dir + "optimize_fentanyl_window.yaml");
+    wait_for_run(*window_);
+    auto *dialog = open_from_menu<OptimizationDialog>(*window_, "optimization");
+    QVERIFY(dialog);
+    dialog->set_max_evaluations(10);
+    dialog->set_placements({"chest", "upper_arm_outer"});
+    QVERIFY2(run_dialog(*dialog), qPrintable(dialog->status_text()));
+    const studies::OptimizationResult *r = dialog->result();
+    QVERIFY(r);
+    QCOMPARE(r->candidates.size(), std::size_t(2));
+    const studies::Evaluation &best = r->candidates[r->best_index].best;
+    QVERIFY(best.feasible);
+    QVERIFY(best.objective > r->label.objective); // the label regimen is 0 % in 1-2 ng/mL
+    screenshot(dialog, "optimization_dialog.png");
+
+    // One click puts the regimen into the study and onto the body map ...
+    QVERIFY(dialog->apply_button()->isEnabled());
+    QTest::mouseClick(dialog->apply_button(), Qt::LeftButton);
+    StudyDocument &doc = window_->document();
+    QCOMPARE(doc.get_text("application.0.site"), best.regimen.placement.site);
+    const auto patches = window_->applications()->placed_patches();
+    QVERIFY(!patches.empty());
+    QCOMPARE(patches.front().place_id, QString::fromStdString(best.regimen.placement.site));
+    // ... and running the study reproduces the optimum's plasma curve.
+    window_->run_now();
+    const RunOutcome outcome = wait_for_run(*window_);
+    QVERIFY2(outcome.ok, qPrintable(outcome.error));
+    QVERIFY(outcome.result.summary.cmax_ng_per_mL && r->best_run.summary.cmax_ng_per_mL);
+    QCOMPARE(*outcome.result.summary.cmax_ng_per_mL, *r->best_run.summary.cmax_ng_per_mL);
+    dialog->close();
+  }
+
+  void study_dialogs_are_translated()
+  {
+    QVERIFY(window_->switch_language("zh_CN"));
+    window_->open_study(fentanyl);
+    wait_for_run(*window_);
+    auto *dialog = open_from_menu<SensitivityDialog>(*window_, "sensitivity");
+    QVERIFY(dialog);
+    QCOMPARE(dialog->windowTitle(), QString("敏感性分析"));
+    dialog->close();
+    QCOMPARE(window_->action("optimization")->text(), QString("剂量优化…"));
+    QVERIFY(window_->switch_language("en"));
   }
 
   // Screenshots for the docs: two sites compared, field view, acupoints, Chinese.
