@@ -6,6 +6,7 @@
 #include "column_view.h"
 #include "drug_panel.h"
 #include "exporter.h"
+#include "field_view.h"
 #include "patient_panel.h"
 #include "optimization_dialog.h"
 #include "population_dialog.h"
@@ -31,6 +32,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -69,6 +71,8 @@ namespace dermatwin::gui
     applications_ = new ApplicationsPanel(document_, highlighter_, this);
     results_      = new ResultsPanel(this);
     column_       = new ColumnView(this);
+    field_        = new FieldView(this);
+    field_page_   = new QStackedWidget(this);
     yaml_         = new QPlainTextEdit(this);
     apply_yaml_   = new QPushButton(this);
     tabs_         = new QTabWidget(this);
@@ -81,14 +85,16 @@ namespace dermatwin::gui
     drug_->setObjectName("drug_tab");
     applications_->setObjectName("applications_tab");
     results_->setObjectName("results_tab");
-    column_->setObjectName("field_tab");
+    field_page_->setObjectName("field_tab");
+    field_page_->addWidget(column_); // 1D runs
+    field_page_->addWidget(field_);  // axisymmetric / 3D fields
     auto *yaml_page = new QWidget(this);
     yaml_page->setObjectName("yaml_tab");
     auto *yaml_layout = new QVBoxLayout(yaml_page);
     yaml_layout->addWidget(yaml_);
     yaml_layout->addWidget(apply_yaml_);
     yaml_->setFont(QFont("Monospace", 9));
-    for (QWidget *page : std::initializer_list<QWidget *>{patient_, drug_, applications_, results_, column_, yaml_page})
+    for (QWidget *page : std::initializer_list<QWidget *>{patient_, drug_, applications_, results_, field_page_, yaml_page})
       tabs_->addTab(page, QString());
 
     error_banner_->setObjectName("error_banner");
@@ -142,6 +148,13 @@ namespace dermatwin::gui
     menus_["recent"] = menus_["file"]->addMenu(QString());
     action("save", menus_["file"], [this] { on_save(); }, QKeySequence::Save);
     action("save_as", menus_["file"], [this] { on_save_as(); }, QKeySequence::SaveAs);
+    menus_["file"]->addSeparator();
+    action("open_fields", menus_["file"], [this] {
+      const QString path = QFileDialog::getOpenFileName(this, tr("Open field time series"), QString(),
+                                                        tr("ParaView data (*.pvd)"));
+      if (!path.isEmpty())
+        show_fields(path);
+    });
     menus_["file"]->addSeparator();
     action("export_plot", menus_["file"], [this] { on_export_plot(); });
     action("export_csv", menus_["file"], [this] { on_export_csv(); });
@@ -210,7 +223,7 @@ namespace dermatwin::gui
   {
     const std::map<QString, QString> texts = {
       {"new", tr("&New study")}, {"open", tr("&Open…")}, {"save", tr("&Save")}, {"save_as", tr("Save &as…")},
-      {"export_plot", tr("Export plot (PNG, SVG, PDF)…")}, {"export_csv", tr("Export results (CSV)…")},
+      {"open_fields", tr("Open field time series (PVD)…")}, {"export_plot", tr("Export plot (PNG, SVG, PDF)…")}, {"export_csv", tr("Export results (CSV)…")},
       {"export_report", tr("Export PDF report…")}, {"quit", tr("&Quit")}, {"run", tr("&Run")},
       {"cancel", tr("&Cancel run")}, {"keep", tr("&Keep run for comparison…")},
       {"population", tr("Virtual population…")}, {"sensitivity", tr("Sensitivity analysis…")},
@@ -239,6 +252,7 @@ namespace dermatwin::gui
     applications_->retranslate();
     results_->retranslate();
     column_->retranslate();
+    field_->retranslate();
     update_title();
   }
 
@@ -418,6 +432,19 @@ namespace dermatwin::gui
       live_timer_.start();
   }
 
+  bool MainWindow::show_fields(const QString &pvd_path)
+  {
+    QString error;
+    if (!field_->load(pvd_path, error))
+      {
+        show_error(error, QString());
+        return false;
+      }
+    field_page_->setCurrentWidget(field_);
+    show_tab("field_tab");
+    return true;
+  }
+
   void MainWindow::show_study_dialog(StudyMethodDialog *dialog)
   {
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -438,7 +465,12 @@ namespace dermatwin::gui
       }
   }
 
-  void MainWindow::set_live(const bool on) { live_->setChecked(on); }
+  void MainWindow::set_live(const bool on)
+  {
+    live_->setChecked(on);
+    if (!on)
+      live_timer_.stop(); // a re-run already scheduled is dropped too
+  }
 
   void MainWindow::run_now()
   {
@@ -491,6 +523,7 @@ namespace dermatwin::gui
     const int   c       = results_->profile_column();
     if (!outcome || c < 0 || c >= int(outcome->result.profiles.size()))
       return column_->clear();
+    field_page_->setCurrentWidget(column_);
     column_->show_profile(outcome->result.profiles[c], outcome->result.series.time_h.at(row), row);
   }
 

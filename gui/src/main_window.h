@@ -20,6 +20,7 @@ class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QStackedWidget;
 class QTabWidget;
 
 namespace dermatwin::gui
@@ -27,6 +28,7 @@ namespace dermatwin::gui
   class ApplicationsPanel;
   class BodyMapPanel;
   class ColumnView;
+  class FieldView;
   class DrugPanel;
   class PatientPanel;
   class ResultsPanel;
@@ -51,6 +53,10 @@ namespace dermatwin::gui
     ApplicationsPanel *applications() const { return applications_; }
     BodyMapPanel  *body_map() const { return body_map_; }
     ColumnView    *column_view() const { return column_; }
+    FieldView     *field_view() const { return field_; }
+    /// Shows a field time series (fields.pvd of an axisymmetric/3D run) in
+    /// the Field view tab; errors go to the banner.
+    bool show_fields(const QString &pvd_path);
     QTabWidget    *tabs() const { return tabs_; }
     QLabel        *error_banner() const { return error_banner_; }
 
@@ -112,6 +118,8 @@ namespace dermatwin::gui
     ApplicationsPanel *applications_ = nullptr;
     ResultsPanel      *results_      = nullptr;
     ColumnView        *column_       = nullptr;
+    FieldView         *field_        = nullptr;
+    QStackedWidget    *field_page_   = nullptr;
     QPlainTextEdit    *yaml_         = nullptr;
     QPushButton       *apply_yaml_   = nullptr;
     QTabWidget        *tabs_         = nullptr;

@@ -320,6 +320,37 @@
     </message>
 </context>
 <context>
+    <name>dermatwin::gui::FieldView</name>
+    <message>
+        <source>c (mg/mL)</source>
+        <translation>c (mg/mL)</translation>
+    </message>
+    <message>
+        <source>Concentration in the patch and skin at the slider time (log scale, grey = none). Depth is not to scale: each layer is drawn at least %1 % of the depth. Black: layer boundaries; orange: the patch.</source>
+        <translation>滑块时刻贴剂和皮肤中的浓度（对数刻度，灰色 = 无药）。深度未按比例绘制：每层至少占深度的 %1 %。黑线：层界面；橙线：贴剂。</translation>
+    </message>
+    <message>
+        <source>t = %1 h</source>
+        <translation>t = %1 h</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>无法打开 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1: a DataSet entry has no valid timestep or file</source>
+        <translation>%1：某个 DataSet 条目缺少有效的时间步或文件</translation>
+    </message>
+    <message>
+        <source>%1: not a PVD time series (%2)</source>
+        <translation>%1：不是 PVD 时间序列（%2）</translation>
+    </message>
+    <message>
+        <source>no DataSet</source>
+        <translation>没有 DataSet</translation>
+    </message>
+</context>
+<context>
     <name>dermatwin::gui::MainWindow</name>
     <message>
         <source>About DermaTwin</source>
@@ -562,6 +593,18 @@
     <message>
         <source>Could not apply the regimen: %1</source>
         <translation>无法应用该方案：%1</translation>
+    </message>
+    <message>
+        <source>Open field time series</source>
+        <translation>打开场时间序列</translation>
+    </message>
+    <message>
+        <source>ParaView data (*.pvd)</source>
+        <translation>ParaView 数据 (*.pvd)</translation>
+    </message>
+    <message>
+        <source>Open field time series (PVD)…</source>
+        <translation>打开场时间序列（PVD）…</translation>
     </message>
 </context>
 <context>

@@ -7,6 +7,7 @@
 #include "body_map_view.h"
 #include "column_view.h"
 #include "exporter.h"
+#include "field_view.h"
 #include "main_window.h"
 #include "optimization_dialog.h"
 #include "population_dialog.h"
@@ -32,6 +33,12 @@
 #include <QtTest>
 
 #include <QVTKOpenGLNativeWidget.h>
+#include <vtkCellData.h>
+#include <vtkDoubleArray.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkUnstructuredGrid.h>
+#include <vtkXMLUnstructuredGridWriter.h>
 #include <QtCharts>
 
 using namespace dermatwin;
@@ -69,6 +76,60 @@ namespace
     QApplication::processEvents();
     auto dialogs = window.findChildren<Dialog *>("study_dialog");
     return dialogs.isEmpty() ? nullptr : dialogs.last();
+  }
+
+  /// A synthetic axisymmetric field series as an (r, z) run writes it: a
+  /// patch (layer 0, r < 1 cm) on three skin layers of a 2-cm disc, z up,
+  /// c = c0(t) exp(-r) in each layer scaled per layer; two output times.
+  /// Returns the PVD path and the largest concentration written.
+  std::pair<QString, double> write_axisymmetric_series(const QString &dir)
+  {
+    const std::vector<double> faces = {0, 0.15, 0.2, 0.21, 0.25}; // cm: dermis, epidermis, SC, patch
+    const std::vector<double> level = {0.02, 0.05, 0.5, 3.0};      // mg/mL scale, bottom to top layer
+    const int                 nr    = 20;
+    double                    c_max = 0;
+    QFile pvd(dir + "/fields.pvd");
+    pvd.open(QIODevice::WriteOnly);
+    QTextStream out(&pvd);
+    out << "<?xml version=\"1.0\"?>\n<VTKFile type=\"Collection\" version=\"0.1\">\n<Collection>\n";
+    for (int step = 0; step < 2; ++step)
+      {
+        const double t = 12.0 * (step + 1), c0 = step == 0 ? 0.5 : 1.0;
+        auto grid = vtkSmartPointer<vtkUnstructuredGrid>::New();
+        auto points = vtkSmartPointer<vtkPoints>::New();
+        auto c = vtkSmartPointer<vtkDoubleArray>::New(), layer = vtkSmartPointer<vtkDoubleArray>::New();
+        c->SetName("concentration_mg_per_mL");
+        layer->SetName("layer_id");
+        for (int l = 0; l < 4; ++l)
+          for (int i = 0; i < nr; ++i)
+            {
+              const double r0 = 2.0 * i / nr, r1 = 2.0 * (i + 1) / nr;
+              if (l == 3 && r0 >= 1) // the patch covers r < 1 only
+                continue;
+              vtkIdType ids[4];
+              const double corner[4][2] = {{r0, faces[l]}, {r1, faces[l]}, {r1, faces[l + 1]}, {r0, faces[l + 1]}};
+              for (int k = 0; k < 4; ++k)
+                {
+                  ids[k] = points->InsertNextPoint(corner[k][0], corner[k][1], 0);
+                  const double value = c0 * level[l] * std::exp(-corner[k][0]);
+                  c->InsertNextValue(value);
+                  c_max = std::max(c_max, value);
+                }
+              grid->InsertNextCell(VTK_QUAD, 4, ids);
+              layer->InsertNextValue(3 - l); // layer 0 = the patch, outermost first
+            }
+        grid->SetPoints(points);
+        grid->GetPointData()->AddArray(c);
+        grid->GetCellData()->AddArray(layer);
+        const QString name = QString("fields_%1.vtu").arg(step);
+        auto writer = vtkSmartPointer<vtkXMLUnstructuredGridWriter>::New();
+        writer->SetFileName((dir + "/" + name).toLocal8Bit().constData());
+        writer->SetInputData(grid);
+        writer->Write();
+        out << "<DataSet timestep=\"" << t << "\" file=\"" << name << "\"/>\n";
+      }
+    out << "</Collection>\n</VTKFile>\n";
+    return {dir + "/fields.pvd", c_max};
   }
 
   void screenshot(QWidget *widget, const QString &name)
@@ -223,6 +284,37 @@ private Q_SLOTS:
     QVERIFY(render_report(window_->document(), outcome, window_->results()->plasma_view(), preview, error));
     QDir().mkpath(DERMATWIN_SCREENSHOT_DIR);
     QVERIFY(preview.save(QString(DERMATWIN_SCREENSHOT_DIR) + "/report_preview.png"));
+  }
+
+  // Field view of an axisymmetric/3D run: reads the PVD series, colours by
+  // concentration over the run's range, one slider position per output time.
+  void field_view_shows_axisymmetric_series()
+  {
+    if (window_->runner().running())
+      wait_for_run(*window_); // a 1D run finishing later would bring its column back
+    QTemporaryDir dir;
+    const auto [pvd, c_max] = write_axisymmetric_series(dir.path());
+    QVERIFY(window_->show_fields(pvd));
+    FieldView *view = window_->field_view();
+    QCOMPARE(view->n_times(), 2);
+    QCOMPARE(view->time_h(1), 24.0);
+    QCOMPARE(view->n_layers(), 4);
+    QCOMPARE(view->range_max(), c_max);
+    QCOMPARE(view->current_index(), 1);
+    view->show_index(0);
+    QCOMPARE(view->current_index(), 0);
+    view->show_index(1);
+    QTest::qWait(300);
+    const QImage image = view->vtk_widget()->grabFramebuffer();
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 4)
+      for (int x = 0; x < image.width(); x += 4)
+        colours.insert(image.pixel(x, y));
+    QVERIFY2(colours.size() > 20, qPrintable(QString("only %1 colours rendered").arg(colours.size())));
+    screenshot(window_, "field_view_axisymmetric.png");
+    QString error;
+    QVERIFY(!view->load(dir.path() + "/missing.pvd", error));
+    QVERIFY(error.contains("missing.pvd"));
   }
 
   // Studies menu: each dialog is a front end of the library function behind
