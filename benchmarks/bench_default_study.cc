@@ -54,6 +54,13 @@ int main(int argc, char **argv)
   const std::string file    = argc > 1 ? argv[1] : DERMATWIN_SOURCE_DIR "/resources/studies/fentanyl_25ugh_upper_arm.yaml";
   const bool        quick   = argc > 2 && std::strcmp(argv[2], "--quick") == 0;
   const int         repeats = quick ? 3 : 20;
+  // --profile N SET...: only run the study with these overrides N times (for perf), no table.
+  if (argc > 3 && std::strcmp(argv[2], "--profile") == 0)
+    {
+      const Measurement m = measure(file, std::vector<std::string>(argv + 4, argv + argc), std::atoi(argv[3]));
+      std::printf("best %.3f ms (plan %.3f ms), %u steps\n", 1e3 * m.best_s, 1e3 * m.best_plan_s, m.steps);
+      return 0;
+    }
 
   const Measurement reference = measure(
     file, {"simulation.cells_per_layer=32", "simulation.relative_tolerance=1e-11"}, 1);
