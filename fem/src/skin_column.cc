@@ -138,10 +138,12 @@ namespace dermatwin::fem
         const bool is_patch = setup_.layers[l].role == LayerRole::patch;
         if (is_patch && !patch_attached_)
           continue;
+        const double d_scale = scales_.diffusivity.empty() ? 1. : scales_.diffusivity[l];
+        const double k_scale = scales_.blood_uptake.empty() ? 1. : scales_.blood_uptake[l];
         mass_now_.add(1., mass_[l]);
-        operator_now_.add(1., stiffness_[l]);
-        operator_now_.add(1., uptake_[l]);
-        uptake.add(1., uptake_[l]);
+        operator_now_.add(d_scale, stiffness_[l]);
+        operator_now_.add(k_scale, uptake_[l]);
+        uptake.add(k_scale, uptake_[l]);
         for (unsigned int i = 0; i < n_dofs_; ++i)
           active[i] = active[i] || dof_in_layer_[l][i];
         if (is_patch && dissolving_)
@@ -194,6 +196,22 @@ namespace dermatwin::fem
       throw std::logic_error("detach_patch: the column has no patch layer");
     patch_attached_ = false;
     dissolving_     = false;
+    update_configuration();
+  }
+
+  void SkinColumn::set_coefficient_scales(const CoefficientScales &scales)
+  {
+    const unsigned int n_layers = setup_.layers.n_layers();
+    for (const std::vector<double> *factors : {&scales.diffusivity, &scales.blood_uptake})
+      {
+        if (!factors->empty() && factors->size() != n_layers)
+          throw std::invalid_argument("set_coefficient_scales: one factor per layer needed (" +
+                                      std::to_string(n_layers) + ")");
+        for (const double f : *factors)
+          if (!(std::isfinite(f) && f > 0))
+            throw std::invalid_argument("set_coefficient_scales: factors must be finite and > 0");
+      }
+    scales_ = scales;
     update_configuration();
   }
 

@@ -2,13 +2,16 @@
 // From a checked study and the library to solver-ready columns (solver units:
 // cm, h, mg) and a resolved study file in which every value carries its source.
 #include <dermatwin/materials/library.h>
+#include <dermatwin/materials/skin_temperature.h>
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/skin_resolver.h>
 
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <optional>
 #include <set>
+#include <sstream>
 
 namespace dermatwin::studies
 {
@@ -194,6 +197,46 @@ namespace dermatwin::studies
       return c;
     }
 
+    /// One coefficient change per row of the temperature history, at
+    /// apply_h + t_h.
+    std::vector<CoefficientChange> thermal_changes(const ColumnPlan                        &column,
+                                                   const std::vector<materials::TemperatureStep> &steps,
+                                                   const materials::SkinTemperatureScaling &scaling)
+    {
+      std::vector<CoefficientChange> changes;
+      for (const materials::TemperatureStep &step : steps)
+        changes.push_back({column.apply_h + step.t_h,
+                           thermal_coefficient_scales(column.setup.layers, step.temperature_C, scaling)});
+      return changes;
+    }
+
+    /// The application's temperature_C (number or table) and, as comments,
+    /// the temperature model's parameters with their sources.
+    void emit_temperature(const std::vector<materials::TemperatureStep> &steps, const Library &library,
+                          Emitter &e)
+    {
+      if (steps.size() == 1)
+        e.number("temperature_C", steps[0].temperature_C, "study");
+      else
+        {
+          e.out << YAML::Key << "temperature_C" << YAML::Value << YAML::BeginSeq;
+          for (const materials::TemperatureStep &step : steps)
+            e.out << YAML::Flow << YAML::BeginMap << YAML::Key << "t_h" << YAML::Value << step.t_h
+                  << YAML::Key << "temperature_C" << YAML::Value << step.temperature_C << YAML::EndMap;
+          e.out << YAML::EndSeq;
+        }
+      const Record &model = library.model("skin_temperature");
+      std::string   comment = "piecewise constant; Arrhenius D and blood-flow factor (model skin_temperature):";
+      for (const auto &[key, q] : model.quantities)
+        {
+          std::ostringstream value;
+          value << q.value;
+          comment += " " + key + " = " + value.str() + " " + q.unit + " (" + q.source + ");";
+          e.sources.insert(q.source);
+        }
+      e.out << YAML::Comment(comment);
+    }
+
     void emit_pk(const Study &s, const Library &library, ScenarioPlan &plan, Emitter &e)
     {
       pk::DispositionParameters p;
@@ -317,6 +360,12 @@ namespace dermatwin::studies
           if (a.repeat_every_h)
             e.number("repeat_every_h", *a.repeat_every_h);
           e.number("repeats", a.repeats);
+          std::optional<materials::SkinTemperatureScaling> scaling;
+          if (!a.temperature.empty())
+            {
+              scaling = materials::SkinTemperatureScaling::from_library(library);
+              emit_temperature(a.temperature, library, e);
+            }
           e.out << YAML::EndMap;
 
           for (unsigned int r = 0; r < a.repeats; ++r)
@@ -328,6 +377,8 @@ namespace dermatwin::studies
               column.label      = "application " + std::to_string(i) + " #" + std::to_string(r + 1);
               column.apply_h    = apply;
               column.remove_h   = apply + wear;
+              if (scaling)
+                column.coefficient_changes = thermal_changes(column, a.temperature, *scaling);
               plan.columns.push_back(column);
             }
         }
@@ -407,6 +458,21 @@ namespace dermatwin::studies
       plan.columns.push_back(column);
     }
   } // namespace
+
+  fem::CoefficientScales thermal_coefficient_scales(const fem::LayerStack &stack, const double temperature_C,
+                                                    const materials::SkinTemperatureScaling &scaling)
+  {
+    fem::CoefficientScales scales;
+    for (const fem::Layer &layer : stack.layers())
+      {
+        const materials::ThermalLayerFactors f = scaling.factors(
+          materials::thermal_kind_of_layer(layer.name, layer.role == fem::LayerRole::patch),
+          temperature_C);
+        scales.diffusivity.push_back(f.diffusivity);
+        scales.blood_uptake.push_back(f.blood_uptake);
+      }
+    return scales;
+  }
 
   materials::qspr::Molecule molecule_of(const Study &s, const Library &library)
   {

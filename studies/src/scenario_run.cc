@@ -18,9 +18,16 @@ namespace dermatwin::studies
 
     struct Event
     {
+      enum Kind
+      {
+        apply,
+        remove,
+        coefficients ///< the column's coefficient_changes[change] starts
+      };
       double       t_h;
       unsigned int column;
-      bool         apply;
+      Kind         kind;
+      unsigned int change = 0;
     };
 
     std::vector<Event> schedule(const ScenarioPlan &plan)
@@ -28,9 +35,15 @@ namespace dermatwin::studies
       std::vector<Event> events;
       for (unsigned int c = 0; c < plan.columns.size(); ++c)
         {
-          events.push_back({plan.columns[c].apply_h, c, true});
-          if (plan.columns[c].remove_h < plan.end_h)
-            events.push_back({plan.columns[c].remove_h, c, false});
+          const ColumnPlan &column = plan.columns[c];
+          events.push_back({column.apply_h, c, Event::apply});
+          // The change at apply_h is set when the column is built.
+          for (unsigned int k = 0; k < column.coefficient_changes.size(); ++k)
+            if (column.coefficient_changes[k].t_h > column.apply_h &&
+                column.coefficient_changes[k].t_h < plan.end_h)
+              events.push_back({column.coefficient_changes[k].t_h, c, Event::coefficients, k});
+          if (column.remove_h < plan.end_h)
+            events.push_back({column.remove_h, c, Event::remove});
         }
       std::stable_sort(events.begin(), events.end(),
                        [](const Event &a, const Event &b) { return a.t_h < b.t_h; });
@@ -63,7 +76,12 @@ namespace dermatwin::studies
         , integrator_(plan.integrator)
       {
         for (const ColumnPlan &c : plan.columns)
-          body_.add_column(std::make_unique<fem::SkinColumn>(c.setup), c.area_cm2);
+          {
+            auto column = std::make_unique<fem::SkinColumn>(c.setup);
+            if (!c.coefficient_changes.empty() && c.coefficient_changes.front().t_h <= c.apply_h)
+              column->set_coefficient_scales(c.coefficient_changes.front().scales);
+            body_.add_column(std::move(column), c.area_cm2);
+          }
         y_ = body_.zero_state();
         if (plan.profile_points_per_layer > 0)
           for (unsigned int c = 0; c < plan.columns.size(); ++c)
@@ -132,11 +150,14 @@ namespace dermatwin::studies
       void handle(const Event &event)
       {
         const unsigned int c = event.column;
-        if (event.apply)
+        if (event.kind == Event::apply)
           {
             body_.activate(c, y_);
             loaded_mg_ += plan_.columns[c].load_mg;
           }
+        else if (event.kind == Event::coefficients)
+          body_.column(c).set_coefficient_scales(
+            plan_.columns[c].coefficient_changes[event.change].scales);
         else
           {
             fem::SkinColumn &col       = body_.column(c);

@@ -85,15 +85,49 @@ namespace dermatwin::studies
       return patch;
     }
 
+    /// `temperature_C`: a number, or a table of rows {t_h, temperature_C}
+    /// (first row at t_h 0, increasing t_h), each held until the next row.
+    std::vector<materials::TemperatureStep> read_temperature(const Reader &r, const YAML::Node &node,
+                                                             const std::string &path)
+    {
+      using History             = materials::SkinTemperatureHistory;
+      const double min_C        = History::min_temperature_C, max_C = History::max_temperature_C;
+      if (node.IsScalar())
+        return {{0., r.number(node, path, min_C, max_C)}};
+      if (!node.IsSequence() || node.size() == 0)
+        r.fail(node, path,
+               "expected a temperature in °C (allowed: 20..50) or a list of rows "
+               "{t_h, temperature_C} starting at t_h 0");
+      std::vector<materials::TemperatureStep> steps;
+      for (std::size_t i = 0; i < node.size(); ++i)
+        {
+          const std::string row = path + "." + std::to_string(i);
+          r.only_keys(node[i], row, {"t_h", "temperature_C"});
+          materials::TemperatureStep step;
+          step.t_h           = r.required_number(node[i], "t_h", row + ".", 0, 1e5);
+          step.temperature_C = r.required_number(node[i], "temperature_C", row + ".", min_C, max_C);
+          if (i == 0 && step.t_h != 0)
+            r.fail(node[i]["t_h"], row + ".t_h", "the first row must start at 0 (allowed: 0)");
+          if (i > 0 && !(step.t_h > steps.back().t_h))
+            r.fail(node[i]["t_h"], row + ".t_h",
+                   "times must increase from row to row (allowed: " +
+                     Reader::range(steps.back().t_h, 1e5, false) + ")");
+          steps.push_back(step);
+        }
+      return steps;
+    }
+
     ApplicationSpec read_application(const Reader &r, const YAML::Node &node,
                                      const std::string &path,
                                      const materials::Library &library)
     {
       r.only_keys(node, path,
                   {"product", "patch", "site", "acupoint", "apply_h", "remove_h",
-                   "repeat_every_h", "repeats", "skin"});
+                   "repeat_every_h", "repeats", "skin", "temperature_C"});
       const std::string p = path + ".";
       ApplicationSpec   a;
+      if (node["temperature_C"])
+        a.temperature = read_temperature(r, node["temperature_C"], p + "temperature_C");
       if (node["product"] && node["patch"])
         r.fail(node, path, "give either 'product' or 'patch', not both");
       if (node["product"])

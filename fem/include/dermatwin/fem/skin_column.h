@@ -44,6 +44,16 @@ namespace dermatwin::fem
   };
 
   /**
+   * Factors that multiply each layer's diffusivity and blood uptake rate
+   * (e.g. from the skin temperature, materials::SkinTemperatureScaling), one
+   * per layer of the stack. Empty vectors mean 1 for every layer.
+   */
+  struct CoefficientScales
+  {
+    std::vector<double> diffusivity, blood_uptake;
+  };
+
+  /**
    * One-dimensional finite-element model of drug transport through a layer
    * stack (patch or donor, stratum corneum, viable epidermis, dermis, ...).
    *
@@ -89,6 +99,14 @@ namespace dermatwin::fem
     /// Removes the patch layer: the skin surface becomes a no-flux boundary.
     void detach_patch();
     bool patch_attached() const { return patch_attached_; }
+    /// Multiplies each layer's D and k by the given factors (relative to the
+    /// setup's values, not cumulative). The layer matrices are linear in D
+    /// and k, so only the operator is re-summed and the factors are reset; the
+    /// state y stays valid (restart the integrator afterwards). Throws
+    /// std::invalid_argument for a wrong count or a factor that is not finite
+    /// and > 0.
+    void set_coefficient_scales(const CoefficientScales &scales);
+    const CoefficientScales &coefficient_scales() const { return scales_; }
     /// Stops dissolution (called when the dispersed drug is used up).
     void stop_dissolution();
     bool dissolving() const { return dissolving_; }
@@ -138,6 +156,7 @@ namespace dermatwin::fem
     std::vector<std::vector<bool>>   dof_in_layer_;
 
     // Current configuration (which layers take part, which rows are fixed).
+    CoefficientScales   scales_;
     bool                patch_attached_ = true;
     bool                dissolving_     = false;
     BandedMatrix        mass_now_, operator_now_;

@@ -15,6 +15,14 @@
 
 namespace dermatwin::studies
 {
+  /// From t_h on (absolute study time), the column's layer coefficients are
+  /// the setup's times these factors (e.g. from the skin temperature).
+  struct CoefficientChange
+  {
+    double                 t_h = 0;
+    fem::CoefficientScales scales;
+  };
+
   /// One patch application (or the donor of a Franz cell) on its own piece
   /// of skin, in solver units.
   struct ColumnPlan
@@ -25,6 +33,9 @@ namespace dermatwin::studies
     double          apply_h  = 0;
     double          remove_h = std::numeric_limits<double>::infinity();
     double          load_mg  = 0; ///< drug put on the skin at apply_h (0 for an infinite donor)
+    /// In time order, the first at apply_h; each is an integrator event.
+    /// Empty: the setup's coefficients throughout (reference temperature).
+    std::vector<CoefficientChange> coefficient_changes;
   };
 
   /// Everything a run needs, resolved from the study and the library.
@@ -105,6 +116,13 @@ namespace dermatwin::studies
     Summary    summary;
     std::vector<DepthProfiles> profiles; ///< one per column, if requested
   };
+
+  /// Factors of each layer's D and blood uptake k at skin temperature
+  /// @p temperature_C: the patch layer, a layer named stratum_corneum and the
+  /// other (viable) layers each by its kind (materials::SkinTemperatureScaling).
+  /// All 1 at the reference temperature.
+  fem::CoefficientScales thermal_coefficient_scales(const fem::LayerStack &layers, double temperature_C,
+                                                    const materials::SkinTemperatureScaling &scaling);
 
   /// Builds the columns, PK model and solver settings of a checked study.
   ScenarioPlan plan_scenario(const Study &study);

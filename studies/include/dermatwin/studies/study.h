@@ -2,6 +2,8 @@
 #ifndef dermatwin_studies_study_h
 #define dermatwin_studies_study_h
 
+#include <dermatwin/materials/skin_temperature.h>
+
 #include <limits>
 #include <map>
 #include <optional>
@@ -53,6 +55,9 @@ namespace dermatwin::studies
     std::optional<double>    repeat_every_h; ///< with repeats
     unsigned int             repeats = 1;
     std::vector<LayerSpec>   skin_layers; ///< explicit layers for this patch (added key)
+    /// Skin temperature under the patch, hours after each application
+    /// (added key temperature_C; piecewise constant). Empty: 32 °C.
+    std::vector<materials::TemperatureStep> temperature;
   };
 
   struct DrugSpec
