@@ -4,6 +4,8 @@
 #include <dermatwin/fem/transdermal_body.h>
 #include <dermatwin/studies/scenario.h>
 
+#include "scenario_summary.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -380,48 +382,12 @@ namespace dermatwin::studies
         const auto &p = body_.disposition().parameters();
         s.auc_0_last_ng_h_per_mL = body_.eliminated_mg(y_) / p.clearance_L_per_h * mg_to_ug;
 
-        // Defined only when every patch is off before the end.
-        double last_removal = -1;
-        bool   all_removed  = !plan_.columns.empty();
-        for (const ColumnPlan &col : plan_.columns)
-          {
-            all_removed = all_removed && col.remove_h < plan_.end_h;
-            last_removal = std::max(last_removal, col.remove_h);
-          }
-        if (all_removed)
-          {
-            std::vector<double> t, v;
-            for (std::size_t i = 0; i < ts.time_h.size(); ++i)
-              if (ts.time_h[i] >= last_removal - 1e-12 && c[i] > 0)
-                t.push_back(ts.time_h[i]), v.push_back(c[i]);
-            s.apparent_half_life_after_removal_h = log_linear_half_life(t, v);
-          }
+        s.apparent_half_life_after_removal_h = half_life_after_removal(plan_, ts);
       }
 
       void summarise_permeation(const TimeSeries &ts, Summary &s) const
       {
-        // Linear part of the cumulative curve: the last third of the run,
-        // accepted as steady when the flux there changes by < 2 %.
-        const std::size_t n = ts.time_h.size();
-        if (n < 6)
-          return;
-        const std::size_t first = (2 * n) / 3;
-        const double f_mid = ts.flux_out_ug_per_cm2_per_h[first], f_end = ts.flux_out_ug_per_cm2_per_h[n - 1];
-        if (!(f_end > 0) || std::abs(f_end - f_mid) > 0.02 * f_end)
-          return;
-        double st = 0, sq = 0, stt = 0, stq = 0, m = 0;
-        for (std::size_t i = first; i < n; ++i)
-          {
-            const double t = ts.time_h[i], q = ts.cumulative_permeated_ug_per_cm2[i];
-            st += t, sq += q, stt += t * t, stq += t * q, m += 1;
-          }
-        const double slope = (m * stq - st * sq) / (m * stt - st * st);
-        const double icpt  = (sq - slope * st) / m;
-        s.steady_state_flux_ug_per_cm2_per_h = slope;
-        s.lag_time_h                         = -icpt / slope;
-        if (plan_.donor_concentration_mg_per_mL > 0)
-          s.permeability_coefficient_cm_per_h =
-            slope / (plan_.donor_concentration_mg_per_mL * mg_to_ug);
+        fit_steady_permeation(ts, plan_.donor_concentration_mg_per_mL, s);
       }
 
       const ScenarioPlan     &plan_;
@@ -437,8 +403,55 @@ namespace dermatwin::studies
     };
   } // namespace
 
+  void fit_steady_permeation(const TimeSeries &ts, const double donor_mg_per_mL, Summary &s)
+  {
+    // Linear part of the cumulative curve: the last third of the run,
+    // accepted as steady when the flux there changes by < 2 %.
+    const std::size_t n = ts.time_h.size();
+    if (n < 6)
+      return;
+    const std::size_t first = (2 * n) / 3;
+    const double f_mid = ts.flux_out_ug_per_cm2_per_h[first], f_end = ts.flux_out_ug_per_cm2_per_h[n - 1];
+    if (!(f_end > 0) || std::abs(f_end - f_mid) > 0.02 * f_end)
+      return;
+    double st = 0, sq = 0, stt = 0, stq = 0, m = 0;
+    for (std::size_t i = first; i < n; ++i)
+      {
+        const double t = ts.time_h[i], q = ts.cumulative_permeated_ug_per_cm2[i];
+        st += t, sq += q, stt += t * t, stq += t * q, m += 1;
+      }
+    const double slope = (m * stq - st * sq) / (m * stt - st * st);
+    const double icpt  = (sq - slope * st) / m;
+    s.steady_state_flux_ug_per_cm2_per_h = slope;
+    s.lag_time_h                         = -icpt / slope;
+    if (donor_mg_per_mL > 0)
+      s.permeability_coefficient_cm_per_h = slope / (donor_mg_per_mL * mg_to_ug);
+  }
+
+  std::optional<double> half_life_after_removal(const ScenarioPlan &plan, const TimeSeries &ts)
+  {
+    // Defined only when every patch is off before the end.
+    double last_removal = -1;
+    bool   all_removed  = !plan.columns.empty();
+    for (const ColumnPlan &col : plan.columns)
+      {
+        all_removed  = all_removed && col.remove_h < plan.end_h;
+        last_removal = std::max(last_removal, col.remove_h);
+      }
+    if (!all_removed)
+      return std::nullopt;
+    std::vector<double> t, v;
+    const auto         &c = ts.plasma_ng_per_mL;
+    for (std::size_t i = 0; i < ts.time_h.size(); ++i)
+      if (ts.time_h[i] >= last_removal - 1e-12 && c[i] > 0)
+        t.push_back(ts.time_h[i]), v.push_back(c[i]);
+    return log_linear_half_life(t, v);
+  }
+
   Result run_scenario(const ScenarioPlan &plan, const Progress &progress)
   {
+    if (plan.multid.geometry != "1d")
+      return run_multid_scenario(plan, progress);
     Runner runner(plan);
     Result result   = runner.run(progress);
     result.in_vitro = plan.in_vitro;
