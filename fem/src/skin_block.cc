@@ -67,7 +67,7 @@ namespace dermatwin::fem
     std::vector<double> axis_sizes(const double lo, const double hi, std::vector<double> edges,
                                    const LateralMeshOptions &m)
     {
-      const double tol = 1e-9 * (hi - lo);
+      const double tol = 1e-6 * (hi - lo); // an edge this close to the boundary is the boundary
       edges.erase(std::remove_if(edges.begin(), edges.end(),
                                  [&](const double e) { return e <= lo + tol || e >= hi - tol; }),
                   edges.end());

@@ -124,7 +124,7 @@ namespace dermatwin::studies::internal
       if (g == "axisymmetric")
         {
           const double R = half[0].first;
-          if (s.simulation.domain_radius_cm && *s.simulation.domain_radius_cm < R * (1 - 1e-12))
+          if (s.simulation.domain_radius_cm && *s.simulation.domain_radius_cm < R * (1 - 1e-6))
             r.fail(sim_key(root, "domain_radius_cm"), "simulation.domain_radius_cm",
                    "smaller than the patch radius " + std::to_string(R) +
                      " cm (allowed: >= R = sqrt(area/pi))");
