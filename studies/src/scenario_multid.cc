@@ -33,27 +33,6 @@ namespace dermatwin::studies
     /// The first step after an event is max_step_h / 2^ramp_doublings.
     constexpr unsigned int ramp_doublings = 10;
 
-    struct Event
-    {
-      double       t_h;
-      unsigned int column;
-      bool         apply;
-    };
-
-    std::vector<Event> schedule(const ScenarioPlan &plan)
-    {
-      std::vector<Event> events;
-      for (unsigned int c = 0; c < plan.columns.size(); ++c)
-        {
-          events.push_back({plan.columns[c].apply_h, c, true});
-          if (plan.columns[c].remove_h < plan.end_h)
-            events.push_back({plan.columns[c].remove_h, c, false});
-        }
-      std::stable_sort(events.begin(), events.end(),
-                       [](const Event &a, const Event &b) { return a.t_h < b.t_h; });
-      return events;
-    }
-
     fem::BlockSetup block_setup(const ScenarioPlan &plan, const MPI_Comm comm)
     {
       const ColumnPlan &first = plan.columns.at(0);
@@ -99,31 +78,8 @@ namespace dermatwin::studies
 
       Result run(const Progress &progress)
       {
-        const auto               start  = std::chrono::steady_clock::now();
-        const std::vector<Event> events = schedule(plan_);
-        const double             dt     = plan_.output_every_h;
-        const unsigned int       n_out  = std::max(1., std::ceil(plan_.end_h / dt - 1e-9));
-        std::size_t              next   = 0;
-        auto process_events_at = [&](const double t) {
-          while (next < events.size() && events[next].t_h <= t + 1e-12)
-            handle(events[next++]);
-        };
-        process_events_at(0.);
-        record();
-        for (unsigned int k = 1; k <= n_out; ++k)
-          {
-            const double t_out = std::min(k * dt, plan_.end_h);
-            while (next < events.size() && events[next].t_h < t_out - 1e-12)
-              {
-                advance_to(events[next].t_h);
-                process_events_at(t_);
-              }
-            advance_to(t_out);
-            process_events_at(t_out);
-            record();
-            if (progress && !progress(t_ / plan_.end_h))
-              throw std::runtime_error("cancelled");
-          }
+        const auto start = std::chrono::steady_clock::now();
+        run_events_and_outputs(plan_, *this, t_, progress);
         finish_fields();
         summarise();
         result_.summary.wall_time_s =
@@ -132,7 +88,6 @@ namespace dermatwin::studies
         return std::move(result_);
       }
 
-    private:
       /// Step size ladder after an event: startup_steps implicit-Euler steps
       /// of h0, then Crank-Nicolson steps 2 h0, 4 h0, ... up to max_step_h, so
       /// the steps land on max_step_h multiples after the event.
@@ -213,6 +168,7 @@ namespace dermatwin::studies
         last_event_h_      = t_;
       }
 
+    private:
       /// Amounts [mg] and rates [mg/h] of the current state, areas [cm^2].
       struct Snapshot
       {
@@ -252,6 +208,7 @@ namespace dermatwin::studies
         return pk_ ? pk_->plasma_concentration_ng_per_mL(amounts_) : nan;
       }
 
+    public:
       void record()
       {
         const Snapshot s  = snapshot();
@@ -280,6 +237,7 @@ namespace dermatwin::studies
           write_fields();
       }
 
+    private:
       double next_field_time() const
       {
         const double every = plan_.multid.fields_every_h;

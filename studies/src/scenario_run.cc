@@ -18,27 +18,6 @@ namespace dermatwin::studies
     constexpr double mg_to_ug = 1000.;
     const double     nan      = std::numeric_limits<double>::quiet_NaN();
 
-    struct Event
-    {
-      double       t_h;
-      unsigned int column;
-      bool         apply;
-    };
-
-    std::vector<Event> schedule(const ScenarioPlan &plan)
-    {
-      std::vector<Event> events;
-      for (unsigned int c = 0; c < plan.columns.size(); ++c)
-        {
-          events.push_back({plan.columns[c].apply_h, c, true});
-          if (plan.columns[c].remove_h < plan.end_h)
-            events.push_back({plan.columns[c].remove_h, c, false});
-        }
-      std::stable_sort(events.begin(), events.end(),
-                       [](const Event &a, const Event &b) { return a.t_h < b.t_h; });
-      return events;
-    }
-
     /// Smallest dispersed amount among the columns still dissolving, scaled
     /// by its initial value (+1 when none): the depletion event function.
     double depletion_margin(const fem::TransdermalBody &body, const std::vector<double> &y)
@@ -74,39 +53,14 @@ namespace dermatwin::studies
 
       Result run(const Progress &progress)
       {
-        const auto         start  = std::chrono::steady_clock::now();
-        const std::vector<Event> events = schedule(plan_);
-        std::size_t        next   = 0;
-        const double       dt     = plan_.output_every_h;
-        const unsigned int n_out  = std::max(1., std::ceil(plan_.end_h / dt - 1e-9));
-
-        auto process_events_at = [&](const double t) {
-          while (next < events.size() && events[next].t_h <= t + 1e-12)
-            handle(events[next++]);
-        };
-        process_events_at(0.);
-        record();
-        for (unsigned int k = 1; k <= n_out; ++k)
-          {
-            const double t_out = std::min(k * dt, plan_.end_h);
-            while (next < events.size() && events[next].t_h < t_out - 1e-12)
-              {
-                advance_to(events[next].t_h);
-                process_events_at(t_);
-              }
-            advance_to(t_out);
-            process_events_at(t_out);
-            record();
-            if (progress && !progress(t_ / plan_.end_h))
-              throw std::runtime_error("cancelled");
-          }
+        const auto start = std::chrono::steady_clock::now();
+        run_events_and_outputs(plan_, *this, t_, progress);
         summarise();
         result_.summary.wall_time_s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return result_;
       }
 
-    private:
       void advance_to(const double t_target)
       {
         while (t_ < t_target)
@@ -152,6 +106,7 @@ namespace dermatwin::studies
         last_event_h_ = t_;
       }
 
+    private:
       /// Amounts [mg] and mean fluxes [mg/cm^2/h] of the current state.
       struct Snapshot
       {
@@ -195,6 +150,7 @@ namespace dermatwin::studies
         return s;
       }
 
+    public:
       void record()
       {
         const Snapshot s = snapshot(y_);
@@ -225,6 +181,7 @@ namespace dermatwin::studies
           state_times_.erase(state_times_.begin());
       }
 
+    private:
       /// Sample depths of column @p c: evenly spaced over each skin layer,
       /// both faces included.
       DepthProfiles profile_layout(const unsigned int c) const
@@ -446,6 +403,20 @@ namespace dermatwin::studies
       if (ts.time_h[i] >= last_removal - 1e-12 && c[i] > 0)
         t.push_back(ts.time_h[i]), v.push_back(c[i]);
     return log_linear_half_life(t, v);
+  }
+
+  std::vector<Event> schedule(const ScenarioPlan &plan)
+  {
+    std::vector<Event> events;
+    for (unsigned int c = 0; c < plan.columns.size(); ++c)
+      {
+        events.push_back({plan.columns[c].apply_h, c, true});
+        if (plan.columns[c].remove_h < plan.end_h)
+          events.push_back({plan.columns[c].remove_h, c, false});
+      }
+    std::stable_sort(events.begin(), events.end(),
+                     [](const Event &a, const Event &b) { return a.t_h < b.t_h; });
+    return events;
   }
 
   Result run_scenario(const ScenarioPlan &plan, const Progress &progress)

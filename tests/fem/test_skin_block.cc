@@ -289,8 +289,8 @@ TEST(MultiDStudy, Round3dPatchApproachesAxisymmetric)
   // A round patch on the Cartesian 3D mesh has a staircase edge (cells whose
   // centre is inside the circle); its load is exact, but the staircase is
   // longer than the circle, so the edge effect is overestimated until the
-  // in-plane cells are small. Measured: 3d - axisymmetric is +5.3 % with
-  // 300 um edge cells, +2.9 % with 150 um, +2.7 % with 75 um (docs/physics.md
+  // in-plane cells are small. Measured: 3d - axisymmetric is +4.4 % with
+  // 300 um edge cells, +3.4 % with 150 um, +2.7 % with 75 um (docs/physics.md
   // section 12): the gap must shrink with refinement and stay below 6 %.
   const std::vector<std::string> common{
     "simulation.accuracy=coarse", "simulation.end_h=24", "simulation.output_every_h=1",
