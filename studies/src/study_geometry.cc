@@ -23,9 +23,12 @@ namespace dermatwin::studies::internal
 
     bool multi_d(const Study &s) { return s.simulation.geometry != "1d"; }
 
+    /// simulation.<key>, or an undefined node (a default YAML::Node is a
+    /// defined null, which would read as given).
     YAML::Node sim_key(const YAML::Node &root, const char *key)
     {
-      return root["simulation"] ? root["simulation"][key] : YAML::Node();
+      const YAML::Node sim = root["simulation"];
+      return sim && sim.IsMap() ? sim[key] : YAML::Node(YAML::NodeType::Undefined);
     }
 
     /// In-plane half sizes of a footprint [cm] (x, y).
