@@ -6,7 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <mpi.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -76,6 +79,47 @@ namespace dermatwin::cli
   void add_calibrate_command(CLI::App &app, Commands &commands);
   void add_sensitivity_command(CLI::App &app, Commands &commands);
   void add_optimize_command(CLI::App &app, Commands &commands);
+  /// MPI for the lifetime of a command (population, multi-D run) when the process was
+  /// started by an MPI launcher (mpirun/mpiexec/srun set these variables).
+  /// Without one, MPI is not initialised at all (a singleton MPI_Init costs
+  /// about a second with Open MPI) and the process is the only rank.
+  class MpiSession
+  {
+  public:
+    MpiSession()
+      : active_(std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") ||
+                std::getenv("PMIX_RANK"))
+    {
+      if (active_)
+        {
+          int provided = 0;
+          MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
+        }
+    }
+    ~MpiSession()
+    {
+      if (active_)
+        MPI_Finalize();
+    }
+    bool active() const { return active_; }
+    int  rank() const
+    {
+      int r = 0;
+      if (active_)
+        MPI_Comm_rank(MPI_COMM_WORLD, &r);
+      return r;
+    }
+    int size() const
+    {
+      int n = 1;
+      if (active_)
+        MPI_Comm_size(MPI_COMM_WORLD, &n);
+      return n;
+    }
+
+  private:
+    const bool active_;
+  };
 } // namespace dermatwin::cli
 
 #endif

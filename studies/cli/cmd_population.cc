@@ -11,47 +11,6 @@
 
 namespace dermatwin::cli
 {
-  namespace
-  {
-    /// MPI for the lifetime of a population command when the process was
-    /// started by an MPI launcher (mpirun/mpiexec/srun set these variables).
-    /// Without one, MPI is not initialised at all (a singleton MPI_Init costs
-    /// about a second with Open MPI) and the process is the only rank.
-    class MpiSession
-    {
-    public:
-      MpiSession()
-        : active_(std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") ||
-                  std::getenv("PMIX_RANK"))
-      {
-        if (active_)
-          MPI_Init(nullptr, nullptr);
-      }
-      ~MpiSession()
-      {
-        if (active_)
-          MPI_Finalize();
-      }
-      bool active() const { return active_; }
-      int  rank() const
-      {
-        int r = 0;
-        if (active_)
-          MPI_Comm_rank(MPI_COMM_WORLD, &r);
-        return r;
-      }
-      int size() const
-      {
-        int n = 1;
-        if (active_)
-          MPI_Comm_size(MPI_COMM_WORLD, &n);
-        return n;
-      }
-
-    private:
-      const bool active_;
-    };
-  } // namespace
 
   void add_population_command(CLI::App &app, Commands &commands)
   {
@@ -63,7 +22,7 @@ namespace dermatwin::cli
                           install_interrupt_handler();
                           const auto start = std::chrono::steady_clock::now();
                           // Under mpirun the subjects are split over the ranks; rank 0 writes.
-                          const MpiSession                mpi;
+                          const cli::MpiSession                mpi;
                           const studies::PopulationResult r =
                             mpi.active() ?
                               studies::run_population_mpi(study, spec, o->threads, batch_progress, MPI_COMM_WORLD) :

@@ -31,13 +31,22 @@ namespace
 
   int run_study(const std::string &file, const std::string &out, const std::vector<std::string> &sets)
   {
-    const studies::Study        study = studies::load_study(file, sets);
-    const studies::ScenarioPlan plan  = studies::plan_scenario(study);
-    studies::check_output_writable(out);
-    cli::print_warnings(studies::input_range_warnings(study));
-    cli::ProgressLine           progress;
-    const studies::Result       result =
-      studies::run_scenario(plan, [&](double f) { return progress(f); });
+    const studies::Study  study = studies::load_study(file, sets);
+    studies::ScenarioPlan plan  = studies::plan_scenario(study);
+    // Under mpirun a multi-D model is distributed over the ranks; rank 0 writes.
+    const cli::MpiSession mpi;
+    plan.multid.mpi_world = mpi.active();
+    const bool writer     = mpi.rank() == 0;
+    if (writer)
+      {
+        studies::check_output_writable(out);
+        cli::print_warnings(studies::input_range_warnings(study));
+      }
+    cli::ProgressLine     progress;
+    const studies::Result result =
+      studies::run_scenario(plan, [&](double f) { return !writer || progress(f); });
+    if (!writer)
+      return 0;
     studies::write_results(out, result, plan);
     cli::print_warnings(studies::result_warnings(plan, result));
 
@@ -59,7 +68,11 @@ namespace
     std::printf("  mass balance    %.1e (relative)\n", s.mass_balance_relative_error);
     std::printf("  solver          %u DOFs, %u steps, %.3g ms\n", s.dof_count, s.time_steps,
                 1e3 * s.wall_time_s);
-    std::cout << "  results in      " << out << "/ (timeseries.csv, summary.json, study.resolved.yaml)\n";
+    if (s.linear_iterations > 0)
+      std::printf("  linear solver   %lu CG iterations (%.1f per step), %d MPI rank(s)\n",
+                  s.linear_iterations, double(s.linear_iterations) / std::max(1u, s.time_steps), mpi.size());
+    std::cout << "  results in      " << out << "/ (timeseries.csv, summary.json, study.resolved.yaml"
+              << (result.field_files.empty() ? "" : ", fields/") << ")\n";
     return 0;
   }
 

@@ -90,6 +90,7 @@ namespace dermatwin::studies
     j["dof_count"]                           = s.dof_count;
     j["time_steps"]                          = s.time_steps;
     j["euler_substeps"]                      = s.euler_substeps;
+    j["linear_iterations"]                   = s.linear_iterations;
     j["wall_time_s"]                         = s.wall_time_s;
     j["dermatwin_version"]                   = version();
     j["experiment"]                          = result.in_vitro ? "franz_cell" : "in_vivo";
@@ -99,9 +100,12 @@ namespace dermatwin::studies
   void write_results(const std::string &directory, const Result &result,
                      const ScenarioPlan &plan)
   {
-    write_files_atomically(directory, {{"timeseries.csv", timeseries_csv(result)},
-                                       {"summary.json", summary_json(result)},
-                                       {"study.resolved.yaml", plan.resolved_yaml}});
+    std::vector<std::pair<std::string, std::string>> files{
+      {"timeseries.csv", timeseries_csv(result)},
+      {"summary.json", summary_json(result)},
+      {"study.resolved.yaml", plan.resolved_yaml}};
+    files.insert(files.end(), result.field_files.begin(), result.field_files.end());
+    write_files_atomically(directory, files);
   }
 
   namespace
@@ -126,7 +130,10 @@ namespace dermatwin::studies
         {
           fs::create_directory(staging);
           for (const auto &[name, text] : files)
-            write_file(staging / name, text);
+            {
+              fs::create_directories((staging / name).parent_path());
+              write_file(staging / name, text);
+            }
           if (fs::exists(target))
             {
               const fs::path old = parent / ("." + target.filename().string() + ".old-" +

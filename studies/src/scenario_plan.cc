@@ -6,6 +6,8 @@
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/skin_resolver.h>
 
+#include "study_geometry.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -166,6 +168,15 @@ namespace dermatwin::studies
       e.number("dissolution_rate_per_h", patch.dissolution_rate_per_h, "default");
       e.out << YAML::EndMap;
       return patch;
+    }
+
+    void emit_footprint(const ApplicationSpec &a, Emitter &e)
+    {
+      if (a.position_cm)
+        e.out << YAML::Key << "position_cm" << YAML::Value << YAML::Flow << *a.position_cm;
+      e.out << YAML::Key << "shape" << YAML::Value << a.shape;
+      if (a.shape == "rectangle")
+        e.out << YAML::Key << "size_cm" << YAML::Value << YAML::Flow << a.size_cm;
     }
 
     /// The patch matrix is the reference phase (K = 1): skin partition
@@ -366,6 +377,8 @@ namespace dermatwin::studies
               scaling = materials::SkinTemperatureScaling::from_library(library);
               emit_temperature(a.temperature, library, e);
             }
+          if (s.simulation.geometry != "1d")
+            emit_footprint(a, e);
           e.out << YAML::EndMap;
 
           for (unsigned int r = 0; r < a.repeats; ++r)
@@ -375,6 +388,9 @@ namespace dermatwin::studies
                 break;
               ColumnPlan column = patch_column(patch, skin);
               column.label      = "application " + std::to_string(i) + " #" + std::to_string(r + 1);
+              column.footprint  = i;
+              if (s.simulation.geometry != "1d")
+                column.area_cm2 = internal::application_area_cm2(a, library);
               column.apply_h    = apply;
               column.remove_h   = apply + wear;
               if (scaling)
@@ -456,6 +472,72 @@ namespace dermatwin::studies
       column.setup.layers                           = fem::LayerStack(layers);
       column.setup.initial_concentration_mg_per_cm3 = c0;
       plan.columns.push_back(column);
+    }
+    fem::PatchFootprint footprint_of(const ApplicationSpec &a, const Library &library)
+    {
+      fem::PatchFootprint f;
+      if (a.position_cm)
+        f.center_x_cm = (*a.position_cm)[0], f.center_y_cm = (*a.position_cm)[1];
+      f.round = a.shape != "rectangle";
+      if (f.round)
+        f.radius_cm = std::sqrt(internal::application_area_cm2(a, library) / M_PI);
+      else
+        f.size_x_cm = a.size_cm[0], f.size_y_cm = a.size_cm[1];
+      return f;
+    }
+
+    /// Block size, footprints, in-plane mesh and time step of a multi-D run
+    /// (accuracy presets, overridden by the simulation keys).
+    void plan_multid(const Study &s, const Library &library, ScenarioPlan &plan, Emitter &e)
+    {
+      const SimulationSpec &sim = s.simulation;
+      MultiDPlan           &m   = plan.multid;
+      m.geometry                = sim.geometry;
+      double edge_um = 100, max_um = 1000, step_h = 0.1;
+      if (sim.accuracy == "coarse")
+        edge_um = 200, max_um = 2000, step_h = 0.25;
+      else if (sim.accuracy == "fine")
+        edge_um = 25, max_um = 500, step_h = 0.025;
+      m.lateral_mesh.edge_cell_cm = sim.edge_cell_um.value_or(edge_um) * um_to_cm;
+      m.lateral_mesh.max_cell_cm  = std::max(sim.max_lateral_cell_um.value_or(max_um) * um_to_cm,
+                                             m.lateral_mesh.edge_cell_cm);
+      m.global_refinements        = sim.global_refinements.value_or(0);
+      m.max_step_h                = std::min(sim.max_step_h.value_or(step_h), plan.output_every_h);
+      m.fields_every_h            = sim.fields_every_h;
+      const bool axisymmetric     = sim.geometry == "axisymmetric";
+      if (s.in_vitro())
+        {
+          m.domain_radius_cm = std::sqrt(s.skin_area_cm2 / M_PI);
+          m.domain_size_x_cm = m.domain_size_y_cm = std::sqrt(s.skin_area_cm2);
+        }
+      else
+        {
+          double half_x = 0, half_y = 0, margin = 0;
+          for (const ApplicationSpec &a : s.applications)
+            {
+              m.footprints.push_back(footprint_of(a, library));
+              const fem::PatchFootprint &f = m.footprints.back();
+              half_x = std::max({half_x, std::abs(f.extent_cm(0).first), std::abs(f.extent_cm(0).second)});
+              half_y = std::max({half_y, std::abs(f.extent_cm(1).first), std::abs(f.extent_cm(1).second)});
+              margin = std::max({margin, 0.5 * (f.extent_cm(0).second - f.extent_cm(0).first),
+                                 0.5 * (f.extent_cm(1).second - f.extent_cm(1).first)});
+            }
+          m.domain_radius_cm = sim.domain_radius_cm.value_or(2 * m.footprints[0].radius_cm);
+          m.domain_size_x_cm = sim.domain_size_cm ? (*sim.domain_size_cm)[0] : 2 * (half_x + margin);
+          m.domain_size_y_cm = sim.domain_size_cm ? (*sim.domain_size_cm)[1] : 2 * (half_y + margin);
+        }
+      if (s.in_vitro())
+        e.out << YAML::Comment("the donor covers the whole skin: the domain is skin.area_cm2");
+      else if (axisymmetric)
+        e.number("domain_radius_cm", m.domain_radius_cm);
+      else
+        e.out << YAML::Key << "domain_size_cm" << YAML::Value << YAML::Flow
+              << std::vector<double>{m.domain_size_x_cm, m.domain_size_y_cm};
+      e.number("edge_cell_um", m.lateral_mesh.edge_cell_cm / um_to_cm);
+      e.number("max_lateral_cell_um", m.lateral_mesh.max_cell_cm / um_to_cm);
+      e.number("max_step_h", m.max_step_h);
+      e.number("global_refinements", m.global_refinements);
+      e.number("fields_every_h", m.fields_every_h);
     }
   } // namespace
 
@@ -541,6 +623,8 @@ namespace dermatwin::studies
     e.number("fe_degree", preset.fe_degree);
     e.number("cells_per_layer", preset.mesh.cells_per_layer);
     e.number("relative_tolerance", plan.integrator.relative_tolerance);
+    if (s.simulation.geometry != "1d")
+      plan_multid(s, library, plan, e);
     e.out << YAML::EndMap;
     for (ColumnPlan &c : plan.columns)
       {

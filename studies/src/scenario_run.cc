@@ -4,6 +4,8 @@
 #include <dermatwin/fem/transdermal_body.h>
 #include <dermatwin/studies/scenario.h>
 
+#include "scenario_summary.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,40 +17,6 @@ namespace dermatwin::studies
   {
     constexpr double mg_to_ug = 1000.;
     const double     nan      = std::numeric_limits<double>::quiet_NaN();
-
-    struct Event
-    {
-      enum Kind
-      {
-        apply,
-        remove,
-        coefficients ///< the column's coefficient_changes[change] starts
-      };
-      double       t_h;
-      unsigned int column;
-      Kind         kind;
-      unsigned int change = 0;
-    };
-
-    std::vector<Event> schedule(const ScenarioPlan &plan)
-    {
-      std::vector<Event> events;
-      for (unsigned int c = 0; c < plan.columns.size(); ++c)
-        {
-          const ColumnPlan &column = plan.columns[c];
-          events.push_back({column.apply_h, c, Event::apply});
-          // The change at apply_h is set when the column is built.
-          for (unsigned int k = 0; k < column.coefficient_changes.size(); ++k)
-            if (column.coefficient_changes[k].t_h > column.apply_h &&
-                column.coefficient_changes[k].t_h < plan.end_h)
-              events.push_back({column.coefficient_changes[k].t_h, c, Event::coefficients, k});
-          if (column.remove_h < plan.end_h)
-            events.push_back({column.remove_h, c, Event::remove});
-        }
-      std::stable_sort(events.begin(), events.end(),
-                       [](const Event &a, const Event &b) { return a.t_h < b.t_h; });
-      return events;
-    }
 
     /// Smallest dispersed amount among the columns still dissolving, scaled
     /// by its initial value (+1 when none): the depletion event function.
@@ -90,39 +58,14 @@ namespace dermatwin::studies
 
       Result run(const Progress &progress)
       {
-        const auto         start  = std::chrono::steady_clock::now();
-        const std::vector<Event> events = schedule(plan_);
-        std::size_t        next   = 0;
-        const double       dt     = plan_.output_every_h;
-        const unsigned int n_out  = std::max(1., std::ceil(plan_.end_h / dt - 1e-9));
-
-        auto process_events_at = [&](const double t) {
-          while (next < events.size() && events[next].t_h <= t + 1e-12)
-            handle(events[next++]);
-        };
-        process_events_at(0.);
-        record();
-        for (unsigned int k = 1; k <= n_out; ++k)
-          {
-            const double t_out = std::min(k * dt, plan_.end_h);
-            while (next < events.size() && events[next].t_h < t_out - 1e-12)
-              {
-                advance_to(events[next].t_h);
-                process_events_at(t_);
-              }
-            advance_to(t_out);
-            process_events_at(t_out);
-            record();
-            if (progress && !progress(t_ / plan_.end_h))
-              throw std::runtime_error("cancelled");
-          }
+        const auto start = std::chrono::steady_clock::now();
+        run_events_and_outputs(plan_, *this, t_, progress);
         summarise();
         result_.summary.wall_time_s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return result_;
       }
 
-    private:
       void advance_to(const double t_target)
       {
         while (t_ < t_target)
@@ -171,6 +114,7 @@ namespace dermatwin::studies
         last_event_h_ = t_;
       }
 
+    private:
       /// Amounts [mg] and mean fluxes [mg/cm^2/h] of the current state.
       struct Snapshot
       {
@@ -214,6 +158,7 @@ namespace dermatwin::studies
         return s;
       }
 
+    public:
       void record()
       {
         const Snapshot s = snapshot(y_);
@@ -244,6 +189,7 @@ namespace dermatwin::studies
           state_times_.erase(state_times_.begin());
       }
 
+    private:
       /// Sample depths of column @p c: evenly spaced over each skin layer,
       /// both faces included.
       DepthProfiles profile_layout(const unsigned int c) const
@@ -401,48 +347,12 @@ namespace dermatwin::studies
         const auto &p = body_.disposition().parameters();
         s.auc_0_last_ng_h_per_mL = body_.eliminated_mg(y_) / p.clearance_L_per_h * mg_to_ug;
 
-        // Defined only when every patch is off before the end.
-        double last_removal = -1;
-        bool   all_removed  = !plan_.columns.empty();
-        for (const ColumnPlan &col : plan_.columns)
-          {
-            all_removed = all_removed && col.remove_h < plan_.end_h;
-            last_removal = std::max(last_removal, col.remove_h);
-          }
-        if (all_removed)
-          {
-            std::vector<double> t, v;
-            for (std::size_t i = 0; i < ts.time_h.size(); ++i)
-              if (ts.time_h[i] >= last_removal - 1e-12 && c[i] > 0)
-                t.push_back(ts.time_h[i]), v.push_back(c[i]);
-            s.apparent_half_life_after_removal_h = log_linear_half_life(t, v);
-          }
+        s.apparent_half_life_after_removal_h = half_life_after_removal(plan_, ts);
       }
 
       void summarise_permeation(const TimeSeries &ts, Summary &s) const
       {
-        // Linear part of the cumulative curve: the last third of the run,
-        // accepted as steady when the flux there changes by < 2 %.
-        const std::size_t n = ts.time_h.size();
-        if (n < 6)
-          return;
-        const std::size_t first = (2 * n) / 3;
-        const double f_mid = ts.flux_out_ug_per_cm2_per_h[first], f_end = ts.flux_out_ug_per_cm2_per_h[n - 1];
-        if (!(f_end > 0) || std::abs(f_end - f_mid) > 0.02 * f_end)
-          return;
-        double st = 0, sq = 0, stt = 0, stq = 0, m = 0;
-        for (std::size_t i = first; i < n; ++i)
-          {
-            const double t = ts.time_h[i], q = ts.cumulative_permeated_ug_per_cm2[i];
-            st += t, sq += q, stt += t * t, stq += t * q, m += 1;
-          }
-        const double slope = (m * stq - st * sq) / (m * stt - st * st);
-        const double icpt  = (sq - slope * st) / m;
-        s.steady_state_flux_ug_per_cm2_per_h = slope;
-        s.lag_time_h                         = -icpt / slope;
-        if (plan_.donor_concentration_mg_per_mL > 0)
-          s.permeability_coefficient_cm_per_h =
-            slope / (plan_.donor_concentration_mg_per_mL * mg_to_ug);
+        fit_steady_permeation(ts, plan_.donor_concentration_mg_per_mL, s);
       }
 
       const ScenarioPlan     &plan_;
@@ -458,8 +368,74 @@ namespace dermatwin::studies
     };
   } // namespace
 
+  void fit_steady_permeation(const TimeSeries &ts, const double donor_mg_per_mL, Summary &s)
+  {
+    // Linear part of the cumulative curve: the last third of the run,
+    // accepted as steady when the flux there changes by < 2 %.
+    const std::size_t n = ts.time_h.size();
+    if (n < 6)
+      return;
+    const std::size_t first = (2 * n) / 3;
+    const double f_mid = ts.flux_out_ug_per_cm2_per_h[first], f_end = ts.flux_out_ug_per_cm2_per_h[n - 1];
+    if (!(f_end > 0) || std::abs(f_end - f_mid) > 0.02 * f_end)
+      return;
+    double st = 0, sq = 0, stt = 0, stq = 0, m = 0;
+    for (std::size_t i = first; i < n; ++i)
+      {
+        const double t = ts.time_h[i], q = ts.cumulative_permeated_ug_per_cm2[i];
+        st += t, sq += q, stt += t * t, stq += t * q, m += 1;
+      }
+    const double slope = (m * stq - st * sq) / (m * stt - st * st);
+    const double icpt  = (sq - slope * st) / m;
+    s.steady_state_flux_ug_per_cm2_per_h = slope;
+    s.lag_time_h                         = -icpt / slope;
+    if (donor_mg_per_mL > 0)
+      s.permeability_coefficient_cm_per_h = slope / (donor_mg_per_mL * mg_to_ug);
+  }
+
+  std::optional<double> half_life_after_removal(const ScenarioPlan &plan, const TimeSeries &ts)
+  {
+    // Defined only when every patch is off before the end.
+    double last_removal = -1;
+    bool   all_removed  = !plan.columns.empty();
+    for (const ColumnPlan &col : plan.columns)
+      {
+        all_removed  = all_removed && col.remove_h < plan.end_h;
+        last_removal = std::max(last_removal, col.remove_h);
+      }
+    if (!all_removed)
+      return std::nullopt;
+    std::vector<double> t, v;
+    const auto         &c = ts.plasma_ng_per_mL;
+    for (std::size_t i = 0; i < ts.time_h.size(); ++i)
+      if (ts.time_h[i] >= last_removal - 1e-12 && c[i] > 0)
+        t.push_back(ts.time_h[i]), v.push_back(c[i]);
+    return log_linear_half_life(t, v);
+  }
+
+  std::vector<Event> schedule(const ScenarioPlan &plan)
+  {
+    std::vector<Event> events;
+    for (unsigned int c = 0; c < plan.columns.size(); ++c)
+      {
+        const ColumnPlan &column = plan.columns[c];
+        events.push_back({column.apply_h, c, Event::apply});
+        // The change at apply_h is set when the column is built.
+        for (unsigned int k = 0; k < column.coefficient_changes.size(); ++k)
+          if (column.coefficient_changes[k].t_h > column.apply_h && column.coefficient_changes[k].t_h < plan.end_h)
+            events.push_back({column.coefficient_changes[k].t_h, c, Event::coefficients, k});
+        if (column.remove_h < plan.end_h)
+          events.push_back({column.remove_h, c, Event::remove});
+      }
+    std::stable_sort(events.begin(), events.end(),
+                     [](const Event &a, const Event &b) { return a.t_h < b.t_h; });
+    return events;
+  }
+
   Result run_scenario(const ScenarioPlan &plan, const Progress &progress)
   {
+    if (plan.multid.geometry != "1d")
+      return run_multid_scenario(plan, progress);
     Runner runner(plan);
     Result result   = runner.run(progress);
     result.in_vitro = plan.in_vitro;

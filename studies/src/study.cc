@@ -3,6 +3,7 @@
 #include <dermatwin/studies/study.h>
 
 #include "yaml_reader.h"
+#include "study_geometry.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -123,7 +124,8 @@ namespace dermatwin::studies
     {
       r.only_keys(node, path,
                   {"product", "patch", "site", "acupoint", "apply_h", "remove_h",
-                   "repeat_every_h", "repeats", "skin", "temperature_C"});
+                   "repeat_every_h", "repeats", "skin", "temperature_C", "position_cm", "shape",
+                   "size_cm"});
       const std::string p = path + ".";
       ApplicationSpec   a;
       if (node["temperature_C"])
@@ -181,6 +183,7 @@ namespace dermatwin::studies
         a.repeats = r.whole_number(node["repeats"], p + "repeats", 1, 1000);
       if (a.repeats > 1 && !a.repeat_every_h)
         r.fail(node["repeats"], p + "repeat_every_h", "repeats > 1 needs repeat_every_h");
+      read_footprint(r, node, path, a);
       return a;
     }
 
@@ -335,15 +338,12 @@ namespace dermatwin::studies
         return;
       r.only_keys(sim, "simulation",
                   {"geometry", "end_h", "output_every_h", "accuracy", "fe_degree",
-                   "cells_per_layer", "relative_tolerance"});
+                   "cells_per_layer", "relative_tolerance", "domain_radius_cm", "domain_size_cm",
+                   "fields_every_h", "edge_cell_um", "max_lateral_cell_um", "max_step_h",
+                   "global_refinements"});
       SimulationSpec &out = s.simulation;
       if (sim["geometry"])
-        {
-          out.geometry = r.choice(sim["geometry"], "simulation.geometry", {"1d", "axisymmetric", "3d"});
-          if (out.geometry != "1d")
-            r.fail(sim["geometry"], "simulation.geometry",
-                   "'" + out.geometry + "' is not available in this version (allowed now: 1d)");
-        }
+        out.geometry = r.choice(sim["geometry"], "simulation.geometry", {"1d", "axisymmetric", "3d"});
       out.end_h          = r.number_or(sim, "end_h", "simulation.", 120, 0, 1e5, false);
       out.output_every_h = r.number_or(sim, "output_every_h", "simulation.", 0.5, 0, 1e5, false);
       if (out.output_every_h > out.end_h)
@@ -362,6 +362,7 @@ namespace dermatwin::studies
       if (sim["relative_tolerance"])
         out.relative_tolerance =
           r.number(sim["relative_tolerance"], "simulation.relative_tolerance", 1e-12, 0.1);
+      read_geometry_keys(r, sim, out);
     }
 
     void read_drug(const Reader &r, const YAML::Node &root, Study &s,
@@ -572,6 +573,7 @@ namespace dermatwin::studies
       }
     if (s.in_vitro())
       s.simulation.end_h = root["simulation"] && root["simulation"]["end_h"] ? s.simulation.end_h : 48;
+    check_geometry(r, root, s, library);
     return s;
   }
 

@@ -3,6 +3,7 @@
 #define dermatwin_studies_scenario_h
 
 #include <dermatwin/fem/extrapolated_euler.h>
+#include <dermatwin/fem/block_geometry.h>
 #include <dermatwin/fem/skin_column.h>
 #include <dermatwin/pk/compartment_model.h>
 #include <dermatwin/studies/study.h>
@@ -11,6 +12,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dermatwin::studies
@@ -36,6 +38,26 @@ namespace dermatwin::studies
     /// In time order, the first at apply_h; each is an integrator event.
     /// Empty: the setup's coefficients throughout (reference temperature).
     std::vector<CoefficientChange> coefficient_changes;
+    /// Multi-D: index of the patch footprint this application uses
+    /// (MultiDPlan::footprints); repeats of one application share it.
+    unsigned int    footprint = 0;
+  };
+
+  /// The multi-dimensional model of a study with simulation.geometry
+  /// axisymmetric or 3d (fem::SkinBlock); unused for 1d.
+  struct MultiDPlan
+  {
+    std::string                       geometry = "1d";
+    std::vector<fem::PatchFootprint>  footprints; ///< one per application entry (in vivo)
+    double                            domain_radius_cm = 1; ///< axisymmetric
+    double                            domain_size_x_cm = 1, domain_size_y_cm = 1; ///< 3d
+    fem::LateralMeshOptions           lateral_mesh;
+    unsigned int                      global_refinements = 0;
+    double                            max_step_h     = 0.1; ///< Crank-Nicolson step far from events
+    double                            fields_every_h = 0;   ///< 0 = no field output
+    /// Run on all ranks of MPI_COMM_WORLD (the CLI under mpirun); otherwise
+    /// each run is on its own process (MPI_COMM_SELF), safe in threads.
+    bool                              mpi_world = false;
   };
 
   /// Everything a run needs, resolved from the study and the library.
@@ -53,6 +75,7 @@ namespace dermatwin::studies
     /// The resolved study (YAML text): every default and library value
     /// filled in with its source.
     std::string resolved_yaml;
+    MultiDPlan  multid;
   };
 
   /// Output table (STUDY_FORMAT.md section 3), one entry per output time.
@@ -80,6 +103,8 @@ namespace dermatwin::studies
     /// under-resolved front (docs/reliability.md).
     double min_concentration_relative = 0;
     unsigned int dof_count = 0, time_steps = 0, euler_substeps = 0;
+    /// Multi-D: CG iterations of all linear solves (0 in 1D).
+    unsigned long linear_iterations = 0;
     double       wall_time_s = 0;
   };
 
@@ -115,6 +140,9 @@ namespace dermatwin::studies
     TimeSeries series;
     Summary    summary;
     std::vector<DepthProfiles> profiles; ///< one per column, if requested
+    /// Multi-D with fields_every_h > 0: {path under the output folder
+    /// ("fields/..."), content} of the VTU/PVTU pieces and fields.pvd.
+    std::vector<std::pair<std::string, std::string>> field_files;
   };
 
   /// Factors of each layer's D and blood uptake k at skin temperature

@@ -58,6 +58,10 @@ namespace dermatwin::studies
     /// Skin temperature under the patch, hours after each application
     /// (added key temperature_C; piecewise constant). Empty: 32 °C.
     std::vector<materials::TemperatureStep> temperature;
+    // Multi-D geometry (added keys, docs/study-format.md).
+    std::optional<std::vector<double>> position_cm; ///< 3d: patch centre [x, y], block centre = 0
+    std::string                        shape = "round"; ///< round | rectangle
+    std::vector<double>                size_cm; ///< rectangle: [a, b] (a along x)
   };
 
   struct DrugSpec
@@ -83,6 +87,14 @@ namespace dermatwin::studies
     // Added keys (docs/study-format.md): override the accuracy preset.
     std::optional<unsigned int> fe_degree, cells_per_layer;
     std::optional<double>       relative_tolerance;
+    // Multi-D geometry (added keys): skin disc radius (axisymmetric), block
+    // size [x, y] (3d), field output interval (0 = none), in-plane mesh and
+    // time-step overrides of the accuracy preset.
+    std::optional<double>              domain_radius_cm;
+    std::optional<std::vector<double>> domain_size_cm;
+    double                             fields_every_h = 0;
+    std::optional<double>              edge_cell_um, max_lateral_cell_um, max_step_h;
+    std::optional<unsigned int>        global_refinements;
   };
 
   struct Study

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#ifndef dermatwin_fem_skin_block_h
+#define dermatwin_fem_skin_block_h
+
+#include <dermatwin/fem/block_geometry.h>
+#include <dermatwin/fem/layer_stack.h>
+#include <dermatwin/fem/layered_skin_mesh.h>
+
+#include <deal.II/base/function.h>
+#include <deal.II/base/index_set.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_sparsity_pattern.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <mpi.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dermatwin::fem
+{
+  /// What a block of layered skin is made of (solver units: cm, h, mg).
+  struct BlockSetup
+  {
+    /// Outermost first. A `patch` layer (optional, first) exists only under
+    /// the footprints; donor, skin and receptor layers span the whole block.
+    LayerStack layers;
+    /// Dissolved concentration at t = 0 per layer [mg/cm^3] (the patch layer
+    /// entry is ignored: patches get their concentration when applied).
+    std::vector<double> initial_concentration_mg_per_cm3;
+    /// Patch regions (only with a patch layer).
+    std::vector<PatchFootprint> footprints;
+
+    bool   fixed_top_concentration        = false; ///< infinite donor over the whole top
+    double donor_concentration_mg_per_cm3 = 0;
+    double donor_vehicle_partition_coeff  = 1;
+    bool   sink_bottom                    = false;
+
+    double domain_radius_cm = 1;         ///< axisymmetric: radius of the skin disc
+    double domain_size_x_cm = 2, domain_size_y_cm = 2; ///< 3d: the block is centred at (0, 0)
+
+    unsigned int       fe_degree          = 2;
+    MeshOptions        depth_mesh;        ///< as the 1D column: same cells in depth
+    LateralMeshOptions lateral_mesh;
+    unsigned int       global_refinements = 0;
+    MPI_Comm           communicator       = MPI_COMM_WORLD;
+  };
+
+  /**
+   * Drug transport through a block of layered skin in 2D axisymmetric
+   * (dim = 2: x[0] = r, x[1] = z) or 3D Cartesian (dim = 3: x, y, z), with z
+   * pointing up and the top of the outermost layer at z = 0.
+   *
+   * As the 1D SkinColumn: unknown u = c/K, continuous across layers (so the
+   * partition jumps are exact), weak form
+   *   (K du/dt, v) + (K D grad u, grad v) + (k K u, v) = 0,
+   * where every integral carries the weight 2 pi r in the axisymmetric case.
+   * The patch layer only exists under the footprints; a patch that is not
+   * applied (or removed) is cut off: its cells do not take part and the skin
+   * surface is a no-flux boundary there. FE_Q(p) on a distributed mesh built
+   * from a tensor-product coarse mesh (graded in depth exactly as the 1D
+   * column, refined towards the patch edges in the plane), Trilinos matrices,
+   * CG with an algebraic multigrid (ML) preconditioner.
+   *
+   * Time stepping by the caller through step(h, implicit): theta scheme
+   * (Crank-Nicolson, or implicit Euler for the start-up steps after an
+   * event). The absorbed (blood uptake), permeated (sink) and entered (fixed
+   * donor) amounts are accumulated with the same theta rule from the
+   * residuals of the discrete equations, so the drug amount balances to the
+   * linear solver tolerance.
+   */
+  template <int dim>
+  class SkinBlock
+  {
+  public:
+    explicit SkinBlock(const BlockSetup &setup);
+    ~SkinBlock();
+
+    dealii::types::global_dof_index n_dofs() const { return dof_handler_.n_dofs(); }
+    unsigned int n_cells() const { return triangulation_.n_global_active_cells(); }
+    const BlockSetup &setup() const { return setup_; }
+    /// Volume of patch region p as meshed [cm^3] (differs from area x
+    /// thickness only for round patches on the 3D Cartesian mesh).
+    double patch_volume_cm3(unsigned int p) const { return patch_volume_cm3_.at(p); }
+
+    /// Puts patch p on the skin with dissolved drug at @p concentration
+    /// [mg/cm^3] (amount-exact L2 projection of the new concentration field:
+    /// the block gains exactly concentration x patch_volume_cm3(p)).
+    void apply_patch(unsigned int p, double concentration_mg_per_cm3);
+    /// Takes patch p off; returns the drug it still held [mg].
+    double remove_patch(unsigned int p);
+    bool patch_applied(unsigned int p) const { return applied_.at(p); }
+
+    /// Advances by h_h: Crank-Nicolson, or implicit Euler if @p implicit_euler.
+    void step(double h_h, bool implicit_euler);
+
+    /// Cumulative amounts [mg] (the whole block).
+    double absorbed_mg() const { return absorbed_mg_; }
+    double permeated_mg() const { return permeated_mg_; }
+    double entered_mg() const { return entered_mg_; }
+    /// Drug in the layers with this role [mg] (patch: applied patches only).
+    double amount_mg(LayerRole role) const;
+    /// Drug in patch region p [mg] (0 when not applied).
+    double patch_amount_mg(unsigned int p) const;
+
+    /// Instantaneous rates of the semi-discrete system [mg/h].
+    struct Rates
+    {
+      double into_skin = 0; ///< from patches or donor into the skin
+      double out       = 0; ///< into a receptor (sink or finite)
+      double to_blood  = 0; ///< blood uptake
+    };
+    Rates rates() const;
+
+    /// Smallest and largest nodal value of u on DoFs that take part.
+    std::pair<double, double> u_range() const;
+
+    /// CG iterations of the last step and in total.
+    unsigned int last_iterations() const { return last_iterations_; }
+    unsigned long total_iterations() const { return total_iterations_; }
+
+    /// The fields as VTU pieces (one per rank, written by rank 0 after a
+    /// gather) and the PVTU record: {file name, content}, names relative to
+    /// the fields folder. Collective.
+    std::vector<std::pair<std::string, std::string>>
+    field_files(const std::string &base_name) const;
+
+    /// L2 error of u against an exact solution (MMS tests); weighted by
+    /// 2 pi r in the axisymmetric case. Collective.
+    double l2_error(const dealii::Function<dim> &exact) const;
+    /// Solves the steady problem (K D grad u, grad v) + (k K u, v) =
+    /// (f, v) with the block's boundary conditions (MMS tests; needs k > 0
+    /// or a Dirichlet face).
+    void solve_steady(const dealii::Function<dim> &source);
+    const dealii::DoFHandler<dim> &dof_handler() const { return dof_handler_; }
+    const dealii::TrilinosWrappers::MPI::Vector &solution() const { return ghosted_; }
+
+  private:
+    void make_mesh();
+    void setup_dofs();
+    /// Constraints, matrices and functionals for the current set of active
+    /// cells (called after every apply/remove).
+    void assemble_configuration();
+    bool cell_active(const typename dealii::DoFHandler<dim>::active_cell_iterator &cell) const;
+    /// Patch region of a patch-layer cell, or -1.
+    int region_of(const typename dealii::Triangulation<dim>::cell_iterator &cell) const;
+    double weight(const dealii::Point<dim> &p) const;
+    /// Integral of K v over the active cells with role @p role (or region p).
+    double integral_of(const dealii::TrilinosWrappers::MPI::Vector &v, int role, int region) const;
+    struct System;
+    const System &system(double theta_h) const;
+    unsigned int solve(const System &s, dealii::TrilinosWrappers::MPI::Vector &x,
+                       const dealii::TrilinosWrappers::MPI::Vector &b) const;
+    void update_ghosts();
+    /// u += delta with M delta = (c_new - K u, phi) on the cells where
+    /// @p new_concentration is >= 0 (amount-exact projection).
+    void project(const std::function<double(
+                   const typename dealii::DoFHandler<dim>::active_cell_iterator &)> &new_concentration);
+
+    BlockSetup setup_;
+    dealii::parallel::distributed::Triangulation<dim> triangulation_;
+    dealii::FE_Q<dim>                                 fe_;
+    dealii::DoFHandler<dim>                           dof_handler_;
+    dealii::IndexSet                                  owned_, relevant_;
+    dealii::AffineConstraints<double>                 constraints_;
+    dealii::TrilinosWrappers::SparsityPattern         pattern_;
+    /// Unconstrained operator A = stiffness + uptake; constrained M and A.
+    dealii::TrilinosWrappers::SparseMatrix operator_full_, mass_c_, operator_c_;
+    /// Flux functionals: rows of M and A summed over the Dirichlet DoFs of
+    /// the top and bottom faces; uptake functional (k K, phi_i).
+    dealii::TrilinosWrappers::MPI::Vector mass_top_, operator_top_, mass_bottom_, operator_bottom_,
+      uptake_;
+    dealii::TrilinosWrappers::MPI::Vector u_, ghosted_;
+    dealii::IndexSet                      active_dofs_; ///< locally relevant DoFs taking part
+    dealii::IndexSet                      top_dofs_, bottom_dofs_; ///< on the top/bottom face
+    std::vector<bool>                     applied_;
+    std::vector<double>                   patch_volume_cm3_;
+    double absorbed_mg_ = 0, permeated_mg_ = 0, entered_mg_ = 0;
+    double top_potential_ = 0;
+    mutable std::map<double, std::unique_ptr<System>> systems_;
+    mutable unsigned long use_count_ = 0; ///< clock of the systems_ cache
+    mutable unsigned int  last_iterations_  = 0;
+    mutable unsigned long total_iterations_ = 0;
+  };
+
+  /// Initialises MPI (and p4est) once for this process when no launcher or
+  /// caller did; finalised at exit.
+  void ensure_mpi_initialized();
+
+  /// Cell sizes of [0, length] growing geometrically by @p growth from
+  /// @p h_left_cm at the left end (0: no refinement there) and @p h_right_cm at
+  /// the right end, at most @p h_max_cm.
+  std::vector<double> graded_lateral_sizes(double length_cm, double h_left_cm, double h_right_cm,
+                                           double h_max_cm, double growth);
+} // namespace dermatwin::fem
+
+#endif

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Multi-D skin model (fem::SkinBlock, simulation.geometry axisymmetric | 3d):
+// manufactured-solution convergence with layer jumps, mass balance,
+// agreement with the 1D model when nothing varies laterally, 3D against
+// axisymmetric, the edge effect, bundled studies and bad inputs.
+#include <dermatwin/fem/skin_block.h>
+#include <dermatwin/studies/scenario.h>
+#include <dermatwin/studies/study.h>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace dermatwin;
+
+namespace
+{
+  constexpr double pi = 3.14159265358979323846;
+
+  /// Three skin layers with contrasting K and D and uptake everywhere (so the
+  /// steady problem with natural boundaries is well posed).
+  fem::LayerStack mms_layers()
+  {
+    return fem::LayerStack({{"a", fem::LayerRole::skin, 0.2, 1.0, 1.0, 1.0},
+                            {"b", fem::LayerRole::skin, 0.3, 0.1, 5.0, 1.0},
+                            {"c", fem::LayerRole::skin, 0.5, 1.0, 2.0, 1.0}});
+  }
+
+  /// u = phi(z) psi(lateral), with (K D phi')(z) = sin(a (z + T)): u is
+  /// continuous, its z-derivative jumps at the interfaces by the K D ratio,
+  /// and every face is a no-flux face.
+  template <int dim>
+  class Manufactured
+  {
+  public:
+    Manufactured(const fem::LayerStack &layers, const double lateral_cm)
+      : layers_(layers)
+      , T_(layers.total_thickness_cm())
+      , a_(pi / T_)
+      , L_(lateral_cm)
+    {}
+
+    unsigned int layer(const double z) const
+    {
+      const double depth = -z;
+      for (unsigned int l = 0; l + 1 < layers_.n_layers(); ++l)
+        if (depth < layers_.top_depth_cm(l + 1))
+          return l;
+      return layers_.n_layers() - 1;
+    }
+    double KD(const unsigned int l) const
+    {
+      return layers_[l].partition_coefficient * layers_[l].diffusivity_cm2_per_h;
+    }
+    /// phi(z) = 1 + integral from the bottom of sin(a(s+T)) / (K D).
+    double phi(const double z) const
+    {
+      double             value = 1, s = -T_;
+      const unsigned int top   = layer(z);
+      for (int l = layers_.n_layers() - 1; l >= int(top); --l)
+        {
+          const double end = l == int(top) ? z : -layers_.top_depth_cm(l);
+          value += (std::cos(a_ * (s + T_)) - std::cos(a_ * (end + T_))) / a_ / KD(l);
+          s = end;
+        }
+      return value;
+    }
+    double psi(const dealii::Point<dim> &p) const
+    {
+      if (dim == 2)
+        return std::cos(pi * p[0] / L_);
+      return std::cos(pi * (p[0] + 0.5 * L_) / L_) * std::cos(pi * (p[1] + 0.5 * L_) / L_);
+    }
+    /// Lateral Laplacian of psi.
+    double lateral_laplacian(const dealii::Point<dim> &p) const
+    {
+      const double b = pi / L_;
+      if (dim == 2)
+        return -b * b * std::cos(b * p[0]) - (p[0] > 0 ? b * std::sin(b * p[0]) / p[0] : b * b);
+      return -2 * b * b * psi(p);
+    }
+    double exact(const dealii::Point<dim> &p) const { return phi(p[dim - 1]) * psi(p); }
+    double source(const dealii::Point<dim> &p) const
+    {
+      const double       z = p[dim - 1];
+      const unsigned int l = layer(z);
+      const double       K = layers_[l].partition_coefficient, k = layers_[l].blood_uptake_rate_per_h;
+      return -a_ * std::cos(a_ * (z + T_)) * psi(p) - KD(l) * phi(z) * lateral_laplacian(p) +
+             k * K * phi(z) * psi(p);
+    }
+
+  private:
+    fem::LayerStack layers_;
+    double          T_, a_, L_;
+  };
+
+  template <int dim>
+  class ScalarFunction : public dealii::Function<dim>
+  {
+  public:
+    explicit ScalarFunction(std::function<double(const dealii::Point<dim> &)> f)
+      : f_(std::move(f))
+    {}
+    double value(const dealii::Point<dim> &p, const unsigned int = 0) const override { return f_(p); }
+
+  private:
+    std::function<double(const dealii::Point<dim> &)> f_;
+  };
+
+  template <int dim>
+  std::vector<double> mms_errors(const unsigned int degree, const unsigned int levels)
+  {
+    fem::ensure_mpi_initialized();
+    const double        L = 1.0;
+    Manufactured<dim>   m(mms_layers(), L);
+    std::vector<double> errors;
+    for (unsigned int r = 0; r < levels; ++r)
+      {
+        fem::BlockSetup s;
+        s.layers = mms_layers();
+        s.initial_concentration_mg_per_cm3.assign(3, 0.);
+        s.domain_radius_cm = L, s.domain_size_x_cm = L, s.domain_size_y_cm = L;
+        s.fe_degree                  = degree;
+        s.depth_mesh.cells_per_layer = 1;
+        s.lateral_mesh.max_cell_cm   = L / 2;
+        s.lateral_mesh.edge_cell_cm  = L / 2;
+        s.global_refinements         = r;
+        s.communicator               = MPI_COMM_SELF;
+        fem::SkinBlock<dim> block(s);
+        block.solve_steady(ScalarFunction<dim>([&](const dealii::Point<dim> &p) { return m.source(p); }));
+        errors.push_back(
+          block.l2_error(ScalarFunction<dim>([&](const dealii::Point<dim> &p) { return m.exact(p); })));
+      }
+    return errors;
+  }
+
+  void expect_order(const std::vector<double> &errors, const double order)
+  {
+    for (std::size_t i = 1; i < errors.size(); ++i)
+      {
+        const double rate = std::log2(errors[i - 1] / errors[i]);
+        std::cout << "[ mms ] h/" << (1 << i) << ": L2 error " << errors[i] << ", rate " << rate << "\n";
+        if (i + 1 == errors.size())
+          EXPECT_NEAR(rate, order, 0.15);
+      }
+  }
+
+  const std::string fentanyl = DERMATWIN_SOURCE_DIR "/resources/studies/fentanyl_25ugh_upper_arm.yaml";
+  const std::string franz    = DERMATWIN_SOURCE_DIR "/resources/studies/franz_explicit_layers.yaml";
+
+  studies::Result run(const std::string &file, const std::vector<std::string> &sets)
+  {
+    return studies::run_scenario(studies::plan_scenario(studies::load_study(file, sets)));
+  }
+
+  double relative(const double a, const double b) { return std::abs(a - b) / std::abs(b); }
+
+  /// Expects a StudyError whose message names @p key.
+  void expect_study_error(const std::string &file, const std::vector<std::string> &sets,
+                          const std::string &key)
+  {
+    try
+      {
+        studies::plan_scenario(studies::load_study(file, sets));
+        ADD_FAILURE() << "no StudyError for " << key;
+      }
+    catch (const studies::StudyError &e)
+      {
+        EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      }
+  }
+} // namespace
+
+TEST(SkinBlockMms, AxisymmetricQ1ConvergesAtOrder2)
+{
+  expect_order(mms_errors<2>(1, 4), 2);
+}
+
+TEST(SkinBlockMms, AxisymmetricQ2ConvergesAtOrder3)
+{
+  expect_order(mms_errors<2>(2, 4), 3);
+}
+
+TEST(SkinBlockMms, Cartesian3dQ1ConvergesAtOrder2)
+{
+  expect_order(mms_errors<3>(1, 3), 2);
+}
+
+TEST(SkinBlockBalance, ApplyStepRemoveConservesTheDrug)
+{
+  fem::ensure_mpi_initialized();
+  fem::BlockSetup s;
+  s.layers = fem::LayerStack({{"patch", fem::LayerRole::patch, 50e-4, 0.036, 1, 0},
+                              {"sc", fem::LayerRole::skin, 15e-4, 3.6e-6, 5, 0},
+                              {"dermis", fem::LayerRole::skin, 0.1, 3.6e-3, 1, 0.5}});
+  s.initial_concentration_mg_per_cm3.assign(3, 0.);
+  fem::PatchFootprint a, b;
+  a.center_x_cm = -1, a.radius_cm = 0.5;
+  b.center_x_cm = 1, b.round = false, b.size_x_cm = 0.8, b.size_y_cm = 0.6;
+  s.footprints       = {a, b};
+  s.domain_size_x_cm = 4, s.domain_size_y_cm = 2;
+  s.fe_degree        = 1;
+  s.lateral_mesh.edge_cell_cm = 0.05;
+  s.communicator     = MPI_COMM_SELF;
+  fem::SkinBlock<3> block(s);
+  block.apply_patch(0, 60.);
+  double load = 60. * block.patch_volume_cm3(0), removed = 0, h = 1e-3;
+  for (int n = 0; n < 30; ++n, h = std::min(0.2, 2 * h))
+    {
+      block.step(h, n < 2);
+      if (n == 10)
+        block.apply_patch(1, 30.), load += 30. * block.patch_volume_cm3(1);
+      if (n == 20)
+        removed += block.remove_patch(0);
+    }
+  const double in_block = block.amount_mg(fem::LayerRole::patch) + block.amount_mg(fem::LayerRole::skin);
+  const double balance  = std::abs(in_block + removed + block.absorbed_mg() - load) / load;
+  std::cout << "[ balance ] load " << load << " mg, absorbed " << block.absorbed_mg() << " mg, error "
+            << balance << "\n";
+  EXPECT_GT(block.absorbed_mg(), 0.);
+  EXPECT_GT(removed, 0.);
+  EXPECT_LT(balance, 1e-6);
+}
+
+TEST(MultiDStudy, FullWidthPatchMatches1D)
+{
+  const std::vector<std::string> common{"simulation.accuracy=default", "simulation.output_every_h=0.5"};
+  std::vector<std::string>       axi = common;
+  // The patch covers the whole disc: no edge, nothing varies with r.
+  const double R = std::sqrt(10.5 / pi);
+  axi.insert(axi.end(), {"simulation.geometry=axisymmetric", "simulation.domain_radius_cm=" + std::to_string(R),
+                         "simulation.max_step_h=0.02", "simulation.max_lateral_cell_um=5000"});
+  std::vector<std::string> one = common;
+  one.push_back("simulation.relative_tolerance=1e-8");
+  const studies::Result r1 = run(fentanyl, one), r2 = run(fentanyl, axi);
+  const studies::Summary &a = r1.summary, &b = r2.summary;
+  std::cout << "[ 1D vs axisymmetric ] absorbed " << a.cumulative_absorbed_ug << " / "
+            << b.cumulative_absorbed_ug << " ug, Cmax " << *a.cmax_ng_per_mL << " / " << *b.cmax_ng_per_mL
+            << ", AUC " << *a.auc_0_last_ng_h_per_mL << " / " << *b.auc_0_last_ng_h_per_mL << ", "
+            << b.dof_count << " DOFs, " << b.wall_time_s << " s\n";
+  EXPECT_LT(relative(b.cumulative_absorbed_ug, a.cumulative_absorbed_ug), 1e-3);
+  EXPECT_LT(relative(*b.cmax_ng_per_mL, *a.cmax_ng_per_mL), 1e-3);
+  EXPECT_LT(relative(*b.auc_0_last_ng_h_per_mL, *a.auc_0_last_ng_h_per_mL), 1e-3);
+  EXPECT_LT(relative(b.amount_left_in_patch_ug, a.amount_left_in_patch_ug), 1e-3);
+  EXPECT_LT(b.mass_balance_relative_error, 1e-6);
+  ASSERT_EQ(r1.series.time_h.size(), r2.series.time_h.size());
+}
+
+TEST(MultiDStudy, FranzCellMatches1D)
+{
+  const studies::Result r1 = run(franz, {"simulation.relative_tolerance=1e-8"});
+  const studies::Result r2 =
+    run(franz, {"simulation.geometry=axisymmetric", "simulation.max_step_h=0.02"});
+  const studies::Summary &a = r1.summary, &b = r2.summary;
+  std::cout << "[ Franz 1D vs axisymmetric ] flux " << *a.steady_state_flux_ug_per_cm2_per_h << " / "
+            << *b.steady_state_flux_ug_per_cm2_per_h << ", permeated " << a.cumulative_absorbed_ug << " / "
+            << b.cumulative_absorbed_ug << " ug, balance " << b.mass_balance_relative_error << "\n";
+  ASSERT_TRUE(b.steady_state_flux_ug_per_cm2_per_h.has_value());
+  EXPECT_LT(relative(*b.steady_state_flux_ug_per_cm2_per_h, *a.steady_state_flux_ug_per_cm2_per_h), 1e-3);
+  EXPECT_LT(relative(b.cumulative_absorbed_ug, a.cumulative_absorbed_ug), 1e-3);
+  EXPECT_LT(relative(b.delivered_ug, a.delivered_ug), 1e-3);
+  EXPECT_LT(b.mass_balance_relative_error, 1e-6);
+}
+
+TEST(MultiDStudy, EdgeEffectRaisesUptakePerAreaForSmallerPatches)
+{
+  // Durogesic strengths have the same composition per cm^2: a smaller patch
+  // has more edge (per area), where the drug also spreads sideways into the
+  // skin around it, so the uptake per cm^2 rises as the patch shrinks.
+  double previous = 0;
+  for (const char *product : {"durogesic_dtrans_100", "durogesic_dtrans_50", "durogesic_dtrans_25",
+                              "durogesic_dtrans_12"})
+    {
+      const studies::Result r =
+        run(fentanyl, {std::string("application.0.product=") + product, "simulation.geometry=axisymmetric",
+                       "simulation.accuracy=coarse", "simulation.end_h=48", "simulation.output_every_h=1"});
+      const double area    = r.summary.total_load_ug / 400.; // 0.4 mg/cm^2 of fentanyl
+      const double per_cm2 = r.summary.cumulative_absorbed_ug / area;
+      std::cout << "[ edge effect ] " << product << ": absorbed " << per_cm2 << " ug/cm2\n";
+      EXPECT_GT(per_cm2, previous);
+      EXPECT_LT(r.summary.mass_balance_relative_error, 1e-6);
+      previous = per_cm2;
+    }
+}
+
+TEST(MultiDStudy, Round3dPatchApproachesAxisymmetric)
+{
+  // A round patch on the Cartesian 3D mesh has a staircase edge (cells whose
+  // centre is inside the circle); its load is exact, but the staircase is
+  // longer than the circle, so the edge effect is overestimated until the
+  // in-plane cells are small. Measured: 3d - axisymmetric is +4.4 % with
+  // 300 um edge cells, +3.4 % with 150 um, +2.7 % with 75 um (docs/physics.md
+  // section 12): the gap must shrink with refinement and stay below 6 %.
+  const std::vector<std::string> common{
+    "simulation.accuracy=coarse", "simulation.end_h=24", "simulation.output_every_h=1",
+    "simulation.fe_degree=1", "simulation.cells_per_layer=2", "application.0.product=durogesic_dtrans_12",
+    "simulation.max_lateral_cell_um=3000"};
+  std::vector<std::string> axi = common;
+  axi.insert(axi.end(), {"simulation.geometry=axisymmetric", "simulation.edge_cell_um=20",
+                         "simulation.max_lateral_cell_um=200"});
+  const studies::Result r2 = run(fentanyl, axi);
+  double previous = 1;
+  for (const char *edge : {"simulation.edge_cell_um=300", "simulation.edge_cell_um=150"})
+    {
+      std::vector<std::string> cart = common;
+      cart.insert(cart.end(), {"simulation.geometry=3d", edge});
+      const studies::Result r3  = run(fentanyl, cart);
+      const double          gap = relative(r3.summary.cumulative_absorbed_ug, r2.summary.cumulative_absorbed_ug);
+      std::cout << "[ 3d vs axisymmetric ] " << edge << ": absorbed " << r3.summary.cumulative_absorbed_ug
+                << " / " << r2.summary.cumulative_absorbed_ug << " ug (gap " << gap << "), Cmax "
+                << *r3.summary.cmax_ng_per_mL << " / " << *r2.summary.cmax_ng_per_mL << ", "
+                << r3.summary.dof_count << " DOFs\n";
+      EXPECT_LT(gap, previous);
+      EXPECT_LT(gap, 0.06);
+      EXPECT_LT(relative(*r3.summary.cmax_ng_per_mL, *r2.summary.cmax_ng_per_mL), 0.06);
+      EXPECT_LT(r3.summary.mass_balance_relative_error, 1e-6);
+      previous = gap;
+    }
+}
+
+TEST(MultiDStudy, FieldsAreWrittenAsPvdTimeSeries)
+{
+  const studies::Result r =
+    run(franz, {"simulation.geometry=axisymmetric", "simulation.accuracy=coarse", "simulation.end_h=2",
+                "simulation.fields_every_h=1"});
+  std::vector<std::string> names;
+  for (const auto &f : r.field_files)
+    names.push_back(f.first);
+  const std::vector<std::string> expected{"fields/fields_00000.0.vtu", "fields/fields_00000.pvtu",
+                                          "fields/fields_00001.0.vtu", "fields/fields_00001.pvtu",
+                                          "fields/fields_00002.0.vtu", "fields/fields_00002.pvtu",
+                                          "fields/fields.pvd"};
+  EXPECT_EQ(names, expected);
+  EXPECT_NE(r.field_files[0].second.find("concentration_mg_per_mL"), std::string::npos);
+  EXPECT_NE(r.field_files[0].second.find("layer_id"), std::string::npos);
+  EXPECT_NE(r.field_files.back().second.find("timestep=\"2\""), std::string::npos);
+}
+
+TEST(MultiDStudy, BadInputsNameTheKey)
+{
+  expect_study_error(fentanyl, {"simulation.geometry=axisymmetric", "simulation.domain_radius_cm=1"},
+                     "simulation.domain_radius_cm");
+  expect_study_error(fentanyl, {"simulation.geometry=3d", "simulation.domain_size_cm=[4, 4]",
+                                "application.0.position_cm=[1.5, 0]"},
+                     "application.0.position_cm");
+  expect_study_error(fentanyl, {"simulation.geometry=axisymmetric", "application.1.product=durogesic_dtrans_25",
+                                "application.1.site=upper_arm_outer"},
+                     "application");
+  expect_study_error(fentanyl, {"simulation.geometry=3d", "simulation.domain_radius_cm=3"},
+                     "simulation.domain_radius_cm");
+  expect_study_error(fentanyl, {"simulation.domain_radius_cm=3"}, "simulation.domain_radius_cm");
+  expect_study_error(fentanyl, {"simulation.geometry=3d", "application.0.size_cm=[1, 2]"},
+                     "application.0.size_cm");
+  expect_study_error(DERMATWIN_SOURCE_DIR "/resources/studies/catapres_tts2_upper_arm.yaml",
+                     {"simulation.geometry=axisymmetric"}, "application.0.product");
+}
+
+TEST(MultiDStudy, BundledStudiesRunAxisymmetric)
+{
+  namespace fs = std::filesystem;
+  std::vector<std::string> skipped;
+  for (const auto &f : fs::directory_iterator(DERMATWIN_SOURCE_DIR "/resources/studies"))
+    {
+      if (f.path().extension() != ".yaml")
+        continue;
+      SCOPED_TRACE(f.path().string());
+      studies::ScenarioPlan plan;
+      try
+        {
+          plan = studies::plan_scenario(studies::load_study(
+            f.path().string(), {"simulation.geometry=axisymmetric", "simulation.accuracy=coarse"}));
+        }
+      catch (const studies::StudyError &e)
+        {
+          // Only the documented multi-D restrictions may refuse a study.
+          const std::string what = e.what();
+          EXPECT_TRUE(what.find("not available for geometry axisymmetric") != std::string::npos ||
+                      what.find("exactly one patch") != std::string::npos ||
+                      what.find("same spot") != std::string::npos)
+            << what;
+          skipped.push_back(f.path().filename().string() + " (" + e.key + ")");
+          continue;
+        }
+      const studies::Result r = studies::run_scenario(plan);
+      EXPECT_LT(r.summary.mass_balance_relative_error, 1e-6);
+      EXPECT_GT(r.summary.delivered_ug, 0.);
+      std::cout << "[ axisymmetric ] " << f.path().filename().string() << ": delivered "
+                << r.summary.delivered_ug << " ug, " << r.summary.dof_count << " DOFs, "
+                << r.summary.wall_time_s << " s\n";
+    }
+  for (const std::string &s : skipped)
+    std::cout << "[ axisymmetric ] skipped (rejected with a StudyError): " << s << "\n";
+}
