@@ -22,6 +22,7 @@
 #include <vtkGeometryFilter.h>
 #include <vtkLookupTable.h>
 #include <vtkPointData.h>
+#include <vtkPointDataToCellData.h>
 #include <vtkPoints.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
@@ -196,7 +197,18 @@ namespace dermatwin::gui
     auto reader = vtkSmartPointer<vtkXMLGenericDataObjectReader>::New();
     reader->SetFileName(files_.at(index).toLocal8Bit().constData());
     reader->Update();
-    return vtkDataSet::SafeDownCast(reader->GetOutputDataObject(0));
+    vtkDataSet *data = vtkDataSet::SafeDownCast(reader->GetOutputDataObject(0));
+    if (!data || data->GetCellData()->GetArray(layer_name) || !data->GetPointData()->GetArray(layer_name))
+      return data;
+    // deal.II's DataOut writes cell-wise vectors as point data (every cell has
+    // its own copies of its vertices): turn layer_id back into cell data.
+    auto to_cells = vtkSmartPointer<vtkPointDataToCellData>::New();
+    to_cells->SetInputData(data);
+    to_cells->PassPointDataOn();
+    to_cells->SetProcessAllArrays(false);
+    to_cells->AddPointDataArray(layer_name);
+    to_cells->Update();
+    return vtkDataSet::SafeDownCast(to_cells->GetOutputDataObject(0));
   }
 
   void FieldView::find_range_and_layers()

@@ -23,8 +23,8 @@ namespace dermatwin::gui
   /**
    * VTK view of the concentration field of an axisymmetric or 3D run, read
    * from the run's `fields/fields.pvd` time series (VTU/PVTU files with
-   * point data `concentration_mg_per_mL` and cell data `layer_id`; layer 0 is
-   * the patch, outermost first).
+   * point data `concentration_mg_per_mL` and `layer_id` as cell data or, as
+   * deal.II writes it, per-cell point data; layer 0 is the patch, outermost first).
    *
    * An axisymmetric (r, depth) section is mirrored about the axis so the
    * patch sits in the middle; a 3D block is shown as its outer surface.

@@ -32,6 +32,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
+#include <QTemporaryDir>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -432,6 +433,24 @@ namespace dermatwin::gui
       live_timer_.start();
   }
 
+  void MainWindow::show_run_fields(const std::vector<std::pair<std::string, std::string>> &files)
+  {
+    // The run's fields/ folder, as `dermatwin run` writes it, in a folder of our own.
+    fields_dir_ = std::make_unique<QTemporaryDir>();
+    for (const auto &[path, content] : files)
+      {
+        const QString name = fields_dir_->filePath(QString::fromStdString(path));
+        QDir().mkpath(QFileInfo(name).path());
+        QFile file(name);
+        if (!file.open(QIODevice::WriteOnly) || file.write(content.data(), qint64(content.size())) != qint64(content.size()))
+          return show_error(tr("Cannot write %1").arg(name), QString());
+      }
+    QString error;
+    if (!field_->load(fields_dir_->filePath("fields/fields.pvd"), error))
+      return show_error(error, QString());
+    field_page_->setCurrentWidget(field_);
+  }
+
   bool MainWindow::show_fields(const QString &pvd_path)
   {
     QString error;
@@ -491,6 +510,8 @@ namespace dermatwin::gui
     error_banner_->hide();
     const YAML::Node drug = document_.get("drug");
     results_->show_outcome(outcome, drug.IsScalar() ? QString::fromStdString(drug.Scalar()) : QString());
+    if (!outcome.result.field_files.empty())
+      show_run_fields(outcome.result.field_files);
     statusBar()->showMessage(tr("Run finished in %1 ms").arg(1e3 * outcome.result.summary.wall_time_s, 0, 'f', 0), 8000);
   }
 

@@ -12,6 +12,7 @@
 #include <QTranslator>
 
 #include <map>
+#include <memory>
 
 class QAction;
 class QCheckBox;
@@ -22,6 +23,7 @@ class QProgressBar;
 class QPushButton;
 class QStackedWidget;
 class QTabWidget;
+class QTemporaryDir;
 
 namespace dermatwin::gui
 {
@@ -102,6 +104,7 @@ namespace dermatwin::gui
     void show_error(const QString &message, const QString &key);
     void update_column_view(int row);
     void show_study_dialog(StudyMethodDialog *dialog);
+    void show_run_fields(const std::vector<std::pair<std::string, std::string>> &files);
 
     StudyDocument         document_;
     FieldHighlighter      highlighter_;
@@ -120,6 +123,7 @@ namespace dermatwin::gui
     ColumnView        *column_       = nullptr;
     FieldView         *field_        = nullptr;
     QStackedWidget    *field_page_   = nullptr;
+    std::unique_ptr<QTemporaryDir> fields_dir_; ///< fields of the last axisymmetric/3D run
     QPlainTextEdit    *yaml_         = nullptr;
     QPushButton       *apply_yaml_   = nullptr;
     QTabWidget        *tabs_         = nullptr;

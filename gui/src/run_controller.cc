@@ -20,6 +20,9 @@ namespace dermatwin::gui
           const studies::Study study = studies::parse_study(text, file.toStdString());
           studies::ScenarioPlan plan = studies::plan_scenario(study);
           plan.profile_points_per_layer = RunController::profile_points_per_layer;
+          // Axisymmetric/3D: the Field view needs fields; 24 frames unless the study asks for some.
+          if (plan.multid.geometry != "1d" && !(plan.multid.fields_every_h > 0))
+            plan.multid.fields_every_h = plan.end_h / RunController::field_frames;
           for (const studies::ColumnPlan &c : plan.columns)
             outcome.column_labels.push_back(c.label);
           outcome.study_name = QString::fromStdString(study.name);

@@ -48,6 +48,8 @@ namespace dermatwin::gui
 
     /// Samples per skin layer in the depth profiles.
     static constexpr unsigned int profile_points_per_layer = 16;
+    /// Field frames of an axisymmetric/3D run whose study sets no fields_every_h.
+    static constexpr unsigned int field_frames = 24;
 
   Q_SIGNALS:
     void started();

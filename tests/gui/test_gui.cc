@@ -317,6 +317,29 @@ private Q_SLOTS:
     QVERIFY(error.contains("missing.pvd"));
   }
 
+  // An axisymmetric run in the app: same numbers as the library, and its
+  // fields appear in the Field view.
+  void axisymmetric_run_shows_fields()
+  {
+    window_->open_study(fentanyl);
+    wait_for_run(*window_);
+    window_->document().set_text_value("simulation.geometry", "axisymmetric");
+    window_->document().set_text_value("simulation.accuracy", "coarse");
+    window_->run_now();
+    const RunOutcome outcome = wait_for_run(*window_);
+    QVERIFY2(outcome.ok, qPrintable(outcome.error));
+    const studies::Result direct =
+      studies::run_scenario(studies::plan_scenario(studies::parse_study(window_->document().text(), "gui")));
+    QCOMPARE(*outcome.result.summary.cmax_ng_per_mL, *direct.summary.cmax_ng_per_mL);
+    FieldView *view = window_->field_view();
+    QCOMPARE(view->n_times(), int(RunController::field_frames) + 1); // t = 0 and 24 frames
+    QCOMPARE(view->n_layers(), 4); // patch, stratum corneum, viable epidermis, dermis
+    QVERIFY(view->range_max() > 0);
+    window_->show_tab("field_tab");
+    view->show_index(view->n_times() / 3);
+    screenshot(window_, "field_view_axisymmetric_run.png");
+  }
+
   // Studies menu: each dialog is a front end of the library function behind
   // the CLI command, so its numbers equal a direct call with the same block.
   void population_dialog_gives_library_bands()
