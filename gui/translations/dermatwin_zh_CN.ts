@@ -606,6 +606,10 @@
         <source>Open field time series (PVD)…</source>
         <translation>打开场时间序列（PVD）…</translation>
     </message>
+    <message>
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
 </context>
 <context>
     <name>dermatwin::gui::OptimizationDialog</name>
