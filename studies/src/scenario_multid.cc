@@ -171,13 +171,6 @@ namespace dermatwin::studies
       }
 
     private:
-      /// Amounts [mg] and rates [mg/h] of the current state, areas [cm^2].
-      struct Snapshot
-      {
-        double patch = 0, skin = 0, delivered_out = 0, entered = 0;
-        double input_mg_per_h = 0, flux_in = 0, flux_out = 0, area_in = 0, area_all = 0;
-      };
-
       Snapshot snapshot() const
       {
         Snapshot s;
@@ -215,18 +208,7 @@ namespace dermatwin::studies
       {
         const Snapshot s  = snapshot();
         TimeSeries    &ts = result_.series;
-        ts.time_h.push_back(t_);
-        ts.plasma_ng_per_mL.push_back(plasma_ng_per_mL());
-        ts.input_rate_ug_per_h.push_back(s.input_mg_per_h * mg_to_ug);
-        ts.flux_into_skin_ug_per_cm2_per_h.push_back(s.flux_in * mg_to_ug);
-        ts.flux_out_ug_per_cm2_per_h.push_back(s.flux_out * mg_to_ug);
-        ts.cumulative_permeated_ug_per_cm2.push_back(
-          s.area_all > 0 ? s.delivered_out / s.area_all * mg_to_ug : 0.);
-        const bool infinite_donor = plan_.donor_concentration_mg_per_mL > 0;
-        ts.amount_in_patch_ug.push_back(infinite_donor ? nan : s.patch * mg_to_ug);
-        ts.amount_in_skin_ug.push_back(s.skin * mg_to_ug);
-        ts.cumulative_absorbed_ug.push_back(s.delivered_out * mg_to_ug);
-        ts.removed_with_patches_ug.push_back(removed_mg_ * mg_to_ug);
+        append_output_row(ts, t_, plasma_ng_per_mL(), s, removed_mg_, plan_.donor_concentration_mg_per_mL > 0);
         if (t_ > last_event_h_)
           {
             const auto [lo, hi] = block_.u_range();

@@ -7,6 +7,7 @@
 #include "scenario_summary.h"
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -115,13 +116,6 @@ namespace dermatwin::studies
       }
 
     private:
-      /// Amounts [mg] and mean fluxes [mg/cm^2/h] of the current state.
-      struct Snapshot
-      {
-        double patch = 0, skin = 0, delivered_out = 0, entered = 0;
-        double input_mg_per_h = 0, flux_in = 0, flux_out = 0, area_in = 0, area_all = 0;
-      };
-
       Snapshot snapshot(const std::vector<double> &y) const
       {
         Snapshot s;
@@ -163,18 +157,8 @@ namespace dermatwin::studies
       {
         const Snapshot s = snapshot(y_);
         TimeSeries    &ts = result_.series;
-        ts.time_h.push_back(t_);
-        ts.plasma_ng_per_mL.push_back(body_.has_pk() ? body_.plasma_ng_per_mL(y_) : nan);
-        ts.input_rate_ug_per_h.push_back(s.input_mg_per_h * mg_to_ug);
-        ts.flux_into_skin_ug_per_cm2_per_h.push_back(s.flux_in * mg_to_ug);
-        ts.flux_out_ug_per_cm2_per_h.push_back(s.flux_out * mg_to_ug);
-        ts.cumulative_permeated_ug_per_cm2.push_back(
-          s.area_all > 0 ? s.delivered_out / s.area_all * mg_to_ug : 0.);
-        const bool infinite_donor = plan_.donor_concentration_mg_per_mL > 0;
-        ts.amount_in_patch_ug.push_back(infinite_donor ? nan : s.patch * mg_to_ug);
-        ts.amount_in_skin_ug.push_back(s.skin * mg_to_ug);
-        ts.cumulative_absorbed_ug.push_back(s.delivered_out * mg_to_ug);
-        ts.removed_with_patches_ug.push_back(removed_mg_ * mg_to_ug);
+        append_output_row(ts, t_, body_.has_pk() ? body_.plasma_ng_per_mL(y_) : nan, s, removed_mg_,
+                          plan_.donor_concentration_mg_per_mL > 0);
         record_profiles();
         // Not at the instant of an application: the amount-exact L2 projection
         // of the step from patch to empty skin undershoots there by design.
@@ -411,6 +395,22 @@ namespace dermatwin::studies
       if (ts.time_h[i] >= last_removal - 1e-12 && c[i] > 0)
         t.push_back(ts.time_h[i]), v.push_back(c[i]);
     return log_linear_half_life(t, v);
+  }
+
+  void append_output_row(TimeSeries &ts, const double t_h, const double plasma_ng_per_mL, const Snapshot &s,
+                         const double removed_mg, const bool infinite_donor)
+  {
+    constexpr double mg_to_ug = 1000.;
+    ts.time_h.push_back(t_h);
+    ts.plasma_ng_per_mL.push_back(plasma_ng_per_mL);
+    ts.input_rate_ug_per_h.push_back(s.input_mg_per_h * mg_to_ug);
+    ts.flux_into_skin_ug_per_cm2_per_h.push_back(s.flux_in * mg_to_ug);
+    ts.flux_out_ug_per_cm2_per_h.push_back(s.flux_out * mg_to_ug);
+    ts.cumulative_permeated_ug_per_cm2.push_back(s.area_all > 0 ? s.delivered_out / s.area_all * mg_to_ug : 0.);
+    ts.amount_in_patch_ug.push_back(infinite_donor ? std::numeric_limits<double>::quiet_NaN() : s.patch * mg_to_ug);
+    ts.amount_in_skin_ug.push_back(s.skin * mg_to_ug);
+    ts.cumulative_absorbed_ug.push_back(s.delivered_out * mg_to_ug);
+    ts.removed_with_patches_ug.push_back(removed_mg * mg_to_ug);
   }
 
   std::vector<Event> schedule(const ScenarioPlan &plan)

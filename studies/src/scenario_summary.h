@@ -23,6 +23,19 @@ namespace dermatwin::studies
   /// when every patch is off before the end.
   std::optional<double> half_life_after_removal(const ScenarioPlan &plan, const TimeSeries &ts);
 
+  /// Amounts [mg], rates [mg/h] and areas [cm^2] of a run's current state,
+  /// summed over the patches (both runners fill one per output row).
+  struct Snapshot
+  {
+    double patch = 0, skin = 0, delivered_out = 0, entered = 0;
+    double input_mg_per_h = 0, flux_in = 0, flux_out = 0, area_in = 0, area_all = 0;
+  };
+
+  /// Appends the output row at @p t_h (STUDY_FORMAT.md section 3 units) to
+  /// @p ts; plasma is NaN without PK, the patch amount NaN with an infinite donor.
+  void append_output_row(TimeSeries &ts, double t_h, double plasma_ng_per_mL, const Snapshot &s,
+                         double removed_mg, bool infinite_donor);
+
   /// An application, removal or coefficient change (skin temperature) of
   /// column @p column at @p t_h.
   struct Event
