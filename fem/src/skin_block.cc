@@ -35,6 +35,22 @@ namespace dermatwin::fem
 
   namespace
   {
+    /// dst = A src, through Epetra. (TrilinosWrappers::SparseMatrix::vmult is a
+    /// template whose enable_if return type clang mangles differently from the
+    /// GCC-built deal.II, so the sanitizer build could not link it.)
+    void multiply(const LA::SparseMatrix &A, const LA::MPI::Vector &src, LA::MPI::Vector &dst)
+    {
+      if (A.trilinos_matrix().Multiply(false, src.trilinos_vector(), dst.trilinos_vector()) != 0)
+        throw std::runtime_error("SkinBlock: Epetra matrix-vector product failed");
+    }
+
+    /// The matrix as SolverCG sees it: vmult through multiply() (see there).
+    struct EpetraOperator
+    {
+      const LA::SparseMatrix &matrix;
+      void vmult(LA::MPI::Vector &dst, const LA::MPI::Vector &src) const { multiply(matrix, src, dst); }
+    };
+
     constexpr double pi = 3.14159265358979323846;
     /// CG stops at this residual reduction: far below the 1e-6 mass-balance
     /// target, so the balance is exact for practical purposes.
@@ -576,7 +592,7 @@ namespace dermatwin::fem
       }
     SolverControl                control(5000, solver_reduction * norm);
     SolverCG<LA::MPI::Vector>    cg(control);
-    cg.solve(s.matrix, x, b, s.amg);
+    cg.solve(EpetraOperator{s.matrix}, x, b, s.amg);
     last_iterations_ = control.last_step();
     total_iterations_ += control.last_step();
     return control.last_step();
@@ -664,7 +680,7 @@ namespace dermatwin::fem
   {
     const double    theta = implicit_euler ? 1. : 0.5;
     LA::MPI::Vector rhs(owned_, setup_.communicator), delta(owned_, setup_.communicator);
-    operator_full_.vmult(rhs, u_);
+    multiply(operator_full_, u_, rhs);
     rhs *= -h_h;
     constraints_.set_zero(rhs);
     solve(system(theta * h_h), delta, rhs);
@@ -752,7 +768,7 @@ namespace dermatwin::fem
   {
     // du/dt of the semi-discrete system on the free rows: M w = -A u.
     LA::MPI::Vector rhs(owned_, setup_.communicator), w(owned_, setup_.communicator);
-    operator_full_.vmult(rhs, u_);
+    multiply(operator_full_, u_, rhs);
     rhs *= -1.;
     constraints_.set_zero(rhs);
     solve(system(0.), w, rhs);
