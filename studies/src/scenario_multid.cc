@@ -254,16 +254,7 @@ namespace dermatwin::studies
         const TimeSeries &ts  = result_.series;
         Summary          &s   = result_.summary;
         const Snapshot    end = snapshot();
-        s.total_load_ug            = loaded_mg_ * mg_to_ug;
-        s.amount_left_in_patch_ug  = (end.patch + removed_mg_) * mg_to_ug;
-        s.amount_in_skin_at_end_ug = end.skin * mg_to_ug;
-        s.cumulative_absorbed_ug   = end.delivered_out * mg_to_ug;
-        s.delivered_ug = plan_.donor_concentration_mg_per_mL > 0 ?
-                           end.entered * mg_to_ug :
-                           s.total_load_ug - s.amount_left_in_patch_ug;
-        const double input     = loaded_mg_ + end.entered;
-        const double accounted = end.patch + removed_mg_ + end.skin + end.delivered_out;
-        s.mass_balance_relative_error = input > 0 ? std::abs(accounted - input) / input : 0.;
+        summarise_amounts(s, end, loaded_mg_, removed_mg_, plan_.donor_concentration_mg_per_mL > 0);
         s.dof_count         = block_.n_dofs();
         s.linear_iterations = block_.total_iterations();
         s.min_concentration_relative = highest_u_ > 0 ? std::min(0., lowest_u_) / highest_u_ : 0.;

@@ -289,16 +289,8 @@ namespace dermatwin::studies
         const TimeSeries &ts = result_.series;
         Summary          &s  = result_.summary;
         const Snapshot    end = snapshot(y_);
-        s.total_load_ug            = loaded_mg_ * mg_to_ug;
-        s.amount_left_in_patch_ug  = (end.patch + removed_mg_) * mg_to_ug;
-        s.amount_in_skin_at_end_ug = end.skin * mg_to_ug;
-        s.cumulative_absorbed_ug   = end.delivered_out * mg_to_ug;
-        s.delivered_ug = plan_.donor_concentration_mg_per_mL > 0 ?
-                           end.entered * mg_to_ug :
-                           s.total_load_ug - s.amount_left_in_patch_ug;
-        const double input     = loaded_mg_ + end.entered;
-        const double accounted = end.patch + removed_mg_ + end.skin + end.delivered_out;
-        s.mass_balance_relative_error = input > 0 ? std::abs(accounted - input) / input : 0.;
+        summarise_amounts(s, end, loaded_mg_, removed_mg_, plan_.donor_concentration_mg_per_mL > 0);
+        const double input = loaded_mg_ + end.entered;
         if (body_.has_pk())
           {
             // The PK balance closes too: absorbed = in body + eliminated.
@@ -397,10 +389,22 @@ namespace dermatwin::studies
     return log_linear_half_life(t, v);
   }
 
+  void summarise_amounts(Summary &s, const Snapshot &end, const double loaded_mg, const double removed_mg,
+                         const bool infinite_donor)
+  {
+    s.total_load_ug            = loaded_mg * mg_to_ug;
+    s.amount_left_in_patch_ug  = (end.patch + removed_mg) * mg_to_ug;
+    s.amount_in_skin_at_end_ug = end.skin * mg_to_ug;
+    s.cumulative_absorbed_ug   = end.delivered_out * mg_to_ug;
+    s.delivered_ug = infinite_donor ? end.entered * mg_to_ug : s.total_load_ug - s.amount_left_in_patch_ug;
+    const double input     = loaded_mg + end.entered;
+    const double accounted = end.patch + removed_mg + end.skin + end.delivered_out;
+    s.mass_balance_relative_error = input > 0 ? std::abs(accounted - input) / input : 0.;
+  }
+
   void append_output_row(TimeSeries &ts, const double t_h, const double plasma_ng_per_mL, const Snapshot &s,
                          const double removed_mg, const bool infinite_donor)
   {
-    constexpr double mg_to_ug = 1000.;
     ts.time_h.push_back(t_h);
     ts.plasma_ng_per_mL.push_back(plasma_ng_per_mL);
     ts.input_rate_ug_per_h.push_back(s.input_mg_per_h * mg_to_ug);

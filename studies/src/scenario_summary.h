@@ -36,6 +36,11 @@ namespace dermatwin::studies
   void append_output_row(TimeSeries &ts, double t_h, double plasma_ng_per_mL, const Snapshot &s,
                          double removed_mg, bool infinite_donor);
 
+  /// The amount figures of @p s from the final state: load, left in the
+  /// patches (incl. removed), in skin, absorbed, delivered and the relative
+  /// mass balance error (input = load + drug entered from an infinite donor).
+  void summarise_amounts(Summary &s, const Snapshot &end, double loaded_mg, double removed_mg, bool infinite_donor);
+
   /// An application, removal or coefficient change (skin temperature) of
   /// column @p column at @p t_h.
   struct Event
