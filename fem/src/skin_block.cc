@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dermatwin/fem/skin_block.h>
 
+#include "sparse_cholesky.h"
+
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/table.h>
@@ -216,10 +218,12 @@ namespace dermatwin::fem
   {
     LA::SparseMatrix     matrix;
     LA::PreconditionAMG  amg;
-    /// Axisymmetric: sparse direct factorisation (KLU), reused for every
-    /// step of this size. The thin, stiff SC next to the soft dermis (K D
-    /// and K varying by 10^4, cells 100:1 anisotropic) makes smoothed
-    /// aggregation AMG slow (about 40 CG iterations per step measured).
+    /// Axisymmetric: sparse direct factorisation, reused for every step of
+    /// this size: Cholesky (CHOLMOD) on one rank, LU (KLU, gathered on one
+    /// rank by Amesos) on several. The thin, stiff SC next to the soft
+    /// dermis (K D and K varying by 10^4, cells 100:1 anisotropic) makes
+    /// smoothed aggregation AMG slow (about 40 CG iterations per step).
+    std::shared_ptr<internal::SparseCholesky> cholesky;
     SolverControl                      direct_control;
     std::unique_ptr<LA::SolverDirect>  direct;
     unsigned long        last_use = 0;
@@ -256,7 +260,8 @@ namespace dermatwin::fem
     });
     // Imposing the donor concentration puts drug into the skin at t = 0.
     if (setup_.fixed_top_concentration)
-      entered_mg_ = integral_of(ghosted_, -1, -1);
+      for (const LA::MPI::Vector &amount : role_amount_)
+        entered_mg_ += amount * u_;
   }
 
   template <int dim>
@@ -436,6 +441,10 @@ namespace dermatwin::fem
     constraints_.clear();
     constraints_.reinit(relevant_);
     DoFTools::make_hanging_node_constraints(dof_handler_, constraints_);
+    // rates() relies on constraints without masters (C^T l = l with the
+    // constrained entries zeroed); the block's meshes are conforming.
+    if (Utilities::MPI::logical_or(constraints_.n_constraints() > 0, comm))
+      throw std::logic_error("SkinBlock: the mesh has hanging nodes");
     auto constrain = [&](const types::global_dof_index i) {
       if (!constraints_.is_constrained(i))
         constraints_.add_line(i);
@@ -459,6 +468,9 @@ namespace dermatwin::fem
     for (LA::MPI::Vector *v :
          {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_})
       v->reinit(owned_, comm);
+    role_amount_.assign(4, LA::MPI::Vector(owned_, comm));
+    region_amount_.assign(setup_.footprints.size(), LA::MPI::Vector(owned_, comm));
+    rate_weights_ready_ = false;
 
     const QGauss<dim>  quadrature(fe_.degree + 1);
     FEValues<dim>      fe_values(fe_, quadrature,
@@ -466,7 +478,7 @@ namespace dermatwin::fem
                               update_JxW_values);
     const unsigned int n = fe_.n_dofs_per_cell();
     FullMatrix<double> mass(n, n), op(n, n);
-    Vector<double>     uptake(n);
+    Vector<double>     uptake(n), amount(n);
     // Functionals: complete sums for the owned DoFs from owned and ghost cells.
     auto add_owned = [&](LA::MPI::Vector &v, const types::global_dof_index i, const double x) {
       if (owned_.is_element(i))
@@ -481,7 +493,7 @@ namespace dermatwin::fem
         const Layer &layer = setup_.layers[cell->material_id()];
         const double K = layer.partition_coefficient, D = layer.diffusivity_cm2_per_h,
                      k = layer.blood_uptake_rate_per_h;
-        mass = 0., op = 0., uptake = 0.;
+        mass = 0., op = 0., uptake = 0., amount = 0.;
         for (unsigned int q = 0; q < quadrature.size(); ++q)
           {
             const double w = weight(fe_values.quadrature_point(q)) * fe_values.JxW(q);
@@ -489,6 +501,7 @@ namespace dermatwin::fem
               {
                 const double phi_i = fe_values.shape_value(i, q);
                 uptake(i) += k * K * phi_i * w;
+                amount(i) += K * phi_i * w;
                 for (unsigned int j = 0; j < n; ++j)
                   {
                     const double m = K * phi_i * fe_values.shape_value(j, q) * w;
@@ -500,6 +513,9 @@ namespace dermatwin::fem
         for (unsigned int i = 0; i < n; ++i)
           {
             add_owned(uptake_, dofs[i], uptake(i));
+            add_owned(role_amount_[int(layer.role)], dofs[i], amount(i));
+            if (const int region = region_of(cell); region >= 0)
+              add_owned(region_amount_[region], dofs[i], amount(i));
             for (unsigned int j = 0; j < n; ++j)
               {
                 if (setup_.fixed_top_concentration && top_dofs_.is_element(dofs[j]))
@@ -521,11 +537,15 @@ namespace dermatwin::fem
     for (LA::MPI::Vector *v :
          {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_})
       v->compress(VectorOperation::insert);
+    for (auto *functionals : {&role_amount_, &region_amount_})
+      for (LA::MPI::Vector &v : *functionals)
+        v.compress(VectorOperation::insert);
     // DoFs of no active cell (a removed or not yet applied patch) are frozen.
     for (const auto i : owned_)
       if (!active_dofs_.is_element(i))
         mass_c_.set(i, i, 1.);
     mass_c_.compress(VectorOperation::insert);
+    mass_jacobi_.initialize(mass_c_);
     systems_.clear();
   }
 
@@ -559,6 +579,13 @@ namespace dermatwin::fem
       if (!active_dofs_.is_element(i) && theta_h < 0)
         s->matrix.set(i, i, 1.);
     s->matrix.compress(VectorOperation::insert);
+    if (dim == 2 && Utilities::MPI::n_mpi_processes(setup_.communicator) == 1)
+      {
+        s->cholesky = std::make_shared<internal::SparseCholesky>(s->matrix.trilinos_matrix(), first_cholesky_.get());
+        if (!first_cholesky_)
+          first_cholesky_ = s->cholesky;
+        return *systems_.emplace(theta_h, std::move(s)).first->second;
+      }
     if (dim == 2)
       {
         s->direct = std::make_unique<LA::SolverDirect>(
@@ -583,9 +610,12 @@ namespace dermatwin::fem
     const double norm = b.l2_norm();
     if (norm == 0.)
       return 0;
-    if (s.direct)
+    if (s.cholesky || s.direct)
       {
-        s.direct->solve(x, b);
+        if (s.cholesky)
+          s.cholesky->solve(b.trilinos_vector(), x.trilinos_vector());
+        else
+          s.direct->solve(x, b);
         last_iterations_ = 1;
         ++total_iterations_;
         return 1;
@@ -596,6 +626,21 @@ namespace dermatwin::fem
     last_iterations_ = control.last_step();
     total_iterations_ += control.last_step();
     return control.last_step();
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::solve_mass(LA::MPI::Vector &x, const LA::MPI::Vector &b) const
+  {
+    // The mass matrix is well conditioned once scaled by its diagonal (K
+    // jumps between layers are diagonal scaling): a few dozen CG iterations,
+    // much cheaper than factorising it.
+    x = 0.;
+    const double norm = b.l2_norm();
+    if (norm == 0.)
+      return;
+    SolverControl             control(5000, 1e-2 * solver_reduction * norm);
+    SolverCG<LA::MPI::Vector> cg(control);
+    cg.solve(EpetraOperator{mass_c_}, x, b, mass_jacobi_);
   }
 
   template <int dim>
@@ -639,7 +684,7 @@ namespace dermatwin::fem
     rhs.compress(VectorOperation::add);
     if (!Utilities::MPI::logical_or(any, setup_.communicator))
       return;
-    solve(system(0.), delta, rhs);
+    solve_mass(delta, rhs);
     constraints_.distribute(delta);
     u_ += delta;
     update_ghosts();
@@ -727,67 +772,54 @@ namespace dermatwin::fem
   }
 
   template <int dim>
-  double SkinBlock<dim>::integral_of(const LA::MPI::Vector &v, const int role, const int region) const
-  {
-    const QGauss<dim>   quadrature(fe_.degree + 1);
-    FEValues<dim>       fe_values(fe_, quadrature, update_values | update_quadrature_points | update_JxW_values);
-    std::vector<double> v_q(quadrature.size());
-    double              sum = 0;
-    for (const auto &cell : dof_handler_.active_cell_iterators())
-      {
-        if (!cell->is_locally_owned() || !cell_active(cell))
-          continue;
-        const Layer &layer = setup_.layers[cell->material_id()];
-        if (role >= 0 && int(layer.role) != role)
-          continue;
-        if (region >= 0 && region_of(cell) != region)
-          continue;
-        fe_values.reinit(cell);
-        fe_values.get_function_values(v, v_q);
-        for (unsigned int q = 0; q < quadrature.size(); ++q)
-          sum += layer.partition_coefficient * v_q[q] * weight(fe_values.quadrature_point(q)) *
-                 fe_values.JxW(q);
-      }
-    return Utilities::MPI::sum(sum, setup_.communicator);
-  }
-
-  template <int dim>
   double SkinBlock<dim>::amount_mg(const LayerRole role) const
   {
-    return integral_of(ghosted_, int(role), -1);
+    return role_amount_[int(role)] * u_;
   }
 
   template <int dim>
   double SkinBlock<dim>::patch_amount_mg(const unsigned int p) const
   {
-    return applied_.at(p) ? integral_of(ghosted_, int(LayerRole::patch), p) : 0.;
+    return applied_.at(p) ? region_amount_[p] * u_ : 0.;
   }
 
   template <int dim>
   typename SkinBlock<dim>::Rates SkinBlock<dim>::rates() const
   {
-    // du/dt of the semi-discrete system on the free rows: M w = -A u.
-    LA::MPI::Vector rhs(owned_, setup_.communicator), w(owned_, setup_.communicator);
-    multiply(operator_full_, u_, rhs);
-    rhs *= -1.;
-    constraints_.set_zero(rhs);
-    solve(system(0.), w, rhs);
-    constraints_.distribute(w);
-    LA::MPI::Vector w_ghosted(owned_, relevant_, setup_.communicator);
-    w_ghosted = w;
+    // A flux is a functional l of du/dt = w, where M w = P (-A u) on the
+    // free rows (P zeroes the constrained ones, where w = 0): l . w =
+    // (M^{-1} P l) . P (-A u), with the weights z = M^{-1} P l computed once
+    // per configuration.
+    const MPI_Comm comm = setup_.communicator;
+    if (!rate_weights_ready_)
+      {
+        LA::MPI::Vector in(owned_, comm), out(owned_, comm);
+        if (setup_.fixed_top_concentration)
+          in = mass_top_;
+        else
+          in.add(-1., role_amount_[int(LayerRole::patch)], -1., role_amount_[int(LayerRole::donor)]);
+        if (setup_.sink_bottom)
+          out.add(-1., mass_bottom_);
+        else
+          out = role_amount_[int(LayerRole::receptor)];
+        rate_in_.reinit(owned_, comm), rate_out_.reinit(owned_, comm);
+        for (auto [l, z] : {std::pair{&in, &rate_in_}, std::pair{&out, &rate_out_}})
+          {
+            constraints_.set_zero(*l);
+            solve_mass(*z, *l);
+          }
+        rate_weights_ready_ = true;
+      }
+    LA::MPI::Vector r(owned_, comm);
+    multiply(operator_full_, u_, r);
+    r *= -1.;
+    constraints_.set_zero(r);
 
-    Rates r;
-    r.to_blood = uptake_ * u_;
-    if (setup_.fixed_top_concentration)
-      r.into_skin = mass_top_ * w + operator_top_ * u_;
-    else
-      r.into_skin = -integral_of(w_ghosted, int(LayerRole::patch), -1) -
-                    integral_of(w_ghosted, int(LayerRole::donor), -1);
-    if (setup_.sink_bottom)
-      r.out = -(mass_bottom_ * w + operator_bottom_ * u_);
-    else
-      r.out = integral_of(w_ghosted, int(LayerRole::receptor), -1);
-    return r;
+    Rates rates;
+    rates.to_blood  = uptake_ * u_;
+    rates.into_skin = rate_in_ * r + (setup_.fixed_top_concentration ? operator_top_ * u_ : 0.);
+    rates.out       = rate_out_ * r - (setup_.sink_bottom ? operator_bottom_ * u_ : 0.);
+    return rates;
   }
 
   template <int dim>

@@ -28,6 +28,11 @@
 
 namespace dermatwin::fem
 {
+  namespace internal
+  {
+    class SparseCholesky;
+  }
+
   /// What a block of layered skin is made of (solver units: cm, h, mg).
   struct BlockSetup
   {
@@ -154,12 +159,12 @@ namespace dermatwin::fem
     /// Patch region of a patch-layer cell, or -1.
     int region_of(const typename dealii::Triangulation<dim>::cell_iterator &cell) const;
     double weight(const dealii::Point<dim> &p) const;
-    /// Integral of K v over the active cells with role @p role (or region p).
-    double integral_of(const dealii::TrilinosWrappers::MPI::Vector &v, int role, int region) const;
     struct System;
     const System &system(double theta_h) const;
     unsigned int solve(const System &s, dealii::TrilinosWrappers::MPI::Vector &x,
                        const dealii::TrilinosWrappers::MPI::Vector &b) const;
+    /// x = M^{-1} b with the constrained mass matrix (CG, Jacobi preconditioner).
+    void solve_mass(dealii::TrilinosWrappers::MPI::Vector &x, const dealii::TrilinosWrappers::MPI::Vector &b) const;
     void update_ghosts();
     /// u += delta with M delta = (c_new - K u, phi) on the cells where
     /// @p new_concentration is >= 0 (amount-exact projection).
@@ -179,6 +184,17 @@ namespace dermatwin::fem
     /// the top and bottom faces; uptake functional (k K, phi_i).
     dealii::TrilinosWrappers::MPI::Vector mass_top_, operator_top_, mass_bottom_, operator_bottom_,
       uptake_;
+    /// Amount functionals: entries (K, phi_i) over the active cells of each
+    /// layer role and of each patch region, so an amount is a dot product.
+    std::vector<dealii::TrilinosWrappers::MPI::Vector> role_amount_, region_amount_;
+    /// Rate weights z = M^{-1} l of the flux functionals l (into the skin,
+    /// out of it) of the current configuration: a rate is z . (-A u) (plus
+    /// the Dirichlet-row terms), so rates() needs no solve.
+    mutable dealii::TrilinosWrappers::MPI::Vector rate_in_, rate_out_;
+    mutable bool                                  rate_weights_ready_ = false;
+    dealii::TrilinosWrappers::PreconditionJacobi  mass_jacobi_;
+    /// Ordering and symbolic analysis shared by the Cholesky factorisations.
+    mutable std::shared_ptr<internal::SparseCholesky> first_cholesky_;
     dealii::TrilinosWrappers::MPI::Vector u_, ghosted_;
     dealii::IndexSet                      active_dofs_; ///< locally relevant DoFs taking part
     dealii::IndexSet                      top_dofs_, bottom_dofs_; ///< on the top/bottom face

@@ -53,7 +53,7 @@ namespace dermatwin::studies
     double                            domain_size_x_cm = 1, domain_size_y_cm = 1; ///< 3d
     fem::LateralMeshOptions           lateral_mesh;
     unsigned int                      global_refinements = 0;
-    double                            max_step_h     = 0.1; ///< Crank-Nicolson step far from events
+    double                            max_step_h     = 0.5; ///< Crank-Nicolson step far from events
     double                            fields_every_h = 0;   ///< 0 = no field output
     /// Run on all ranks of MPI_COMM_WORLD (the CLI under mpirun); otherwise
     /// each run is on its own process (MPI_COMM_SELF), safe in threads.
