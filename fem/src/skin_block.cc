@@ -468,8 +468,13 @@ namespace dermatwin::fem
     for (LA::MPI::Vector *v :
          {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_})
       v->reinit(owned_, comm);
-    role_amount_.assign(4, LA::MPI::Vector(owned_, comm));
-    region_amount_.assign(setup_.footprints.size(), LA::MPI::Vector(owned_, comm));
+    // reinit (not copies of one vector): a copy keeps the last write mode,
+    // and an element += after an insert is a collective GlobalAssemble.
+    role_amount_.resize(4);
+    region_amount_.resize(setup_.footprints.size());
+    for (auto *functionals : {&role_amount_, &region_amount_})
+      for (LA::MPI::Vector &v : *functionals)
+        v.reinit(owned_, comm);
     rate_weights_ready_ = false;
 
     const QGauss<dim>  quadrature(fe_.degree + 1);
