@@ -376,58 +376,58 @@ namespace dermatwin::fem::internal
 
     std::vector<int> make_axisymmetric_mesh(const BlockSetup &s, Triangulation<2> &coarse)
     {
-    // Axisymmetric: tensor grid in (r, z), refined at the patch radius.
-    const DepthCells        depth = depth_cells(s);
-    std::vector<Breakpoint> edges;
-    for (const PatchFootprint &f : s.footprints)
-      edges.push_back({f.radius_cm, s.lateral_mesh.edge_cell_cm});
-    const std::vector<double> r_lines = axis_lines(0., s.domain_radius_cm, edges, {}, s.lateral_mesh);
-    std::vector<double>       r_sizes;
-    for (std::size_t i = 0; i + 1 < r_lines.size(); ++i)
-      r_sizes.push_back(r_lines[i + 1] - r_lines[i]);
+      // Axisymmetric: tensor grid in (r, z), refined at the patch radius.
+      const DepthCells        depth = depth_cells(s);
+      std::vector<Breakpoint> edges;
+      for (const PatchFootprint &f : s.footprints)
+        edges.push_back({f.radius_cm, s.lateral_mesh.edge_cell_cm});
+      const std::vector<double> r_lines = axis_lines(0., s.domain_radius_cm, edges, {}, s.lateral_mesh);
+      std::vector<double>       r_sizes;
+      for (std::size_t i = 0; i + 1 < r_lines.size(); ++i)
+        r_sizes.push_back(r_lines[i + 1] - r_lines[i]);
 
-    // Material = layer index; patch-layer cells outside the footprint are removed.
-    Table<2, types::material_id> material(r_sizes.size(), depth.size_cm.size());
-    for (unsigned int i = 0; i < r_sizes.size(); ++i)
-      for (unsigned int j = 0; j < depth.size_cm.size(); ++j)
-        {
-          const unsigned int l      = depth.layer[j];
-          const double       r      = 0.5 * (r_lines[i] + r_lines[i + 1]);
-          const bool         inside = s.layers[l].role != LayerRole::patch ||
-                              std::any_of(s.footprints.begin(), s.footprints.end(),
-                                          [&](const PatchFootprint &f) { return f.contains(r, 0.); });
-          material(i, j) = inside ? l : numbers::invalid_material_id;
-        }
-    GridGenerator::subdivided_hyper_rectangle(coarse, {r_sizes, depth.size_cm},
-                                              Point<2>(0., -s.layers.total_thickness_cm()), material);
-    return regions_by_centre(s, coarse);
-  }
+      // Material = layer index; patch-layer cells outside the footprint are removed.
+      Table<2, types::material_id> material(r_sizes.size(), depth.size_cm.size());
+      for (unsigned int i = 0; i < r_sizes.size(); ++i)
+        for (unsigned int j = 0; j < depth.size_cm.size(); ++j)
+          {
+            const unsigned int l      = depth.layer[j];
+            const double       r      = 0.5 * (r_lines[i] + r_lines[i + 1]);
+            const bool         inside = s.layers[l].role != LayerRole::patch ||
+                                std::any_of(s.footprints.begin(), s.footprints.end(),
+                                            [&](const PatchFootprint &f) { return f.contains(r, 0.); });
+            material(i, j) = inside ? l : numbers::invalid_material_id;
+          }
+      GridGenerator::subdivided_hyper_rectangle(coarse, {r_sizes, depth.size_cm},
+                                                Point<2>(0., -s.layers.total_thickness_cm()), material);
+      return regions_by_centre(s, coarse);
+    }
 
     std::vector<int> make_cartesian_mesh(const BlockSetup &s, Triangulation<3> &coarse)
     {
-    // The in-plane mesh (material = region + 1) extruded over the depth cells.
-    const DepthCells depth = depth_cells(s);
-    Triangulation<2> plane;
-    make_plane_mesh(s, plane);
-    Triangulation<3> extruded;
-    GridGenerator::extrude_triangulation(plane, depth.face_z_cm, extruded);
+      // The in-plane mesh (material = region + 1) extruded over the depth cells.
+      const DepthCells depth = depth_cells(s);
+      Triangulation<2> plane;
+      make_plane_mesh(s, plane);
+      Triangulation<3> extruded;
+      GridGenerator::extrude_triangulation(plane, depth.face_z_cm, extruded);
 
-    std::set<Triangulation<3>::active_cell_iterator> outside;
-    for (const auto &cell : extruded.active_cell_iterators())
-      if (s.layers[depth.layer_at(cell->center()[2])].role == LayerRole::patch && cell->material_id() == 0)
-        outside.insert(cell);
-    GridGenerator::create_triangulation_with_removed_cells(extruded, outside, coarse);
+      std::set<Triangulation<3>::active_cell_iterator> outside;
+      for (const auto &cell : extruded.active_cell_iterators())
+        if (s.layers[depth.layer_at(cell->center()[2])].role == LayerRole::patch && cell->material_id() == 0)
+          outside.insert(cell);
+      GridGenerator::create_triangulation_with_removed_cells(extruded, outside, coarse);
 
-    std::vector<int> region(coarse.n_cells(0), -1);
-    for (const auto &cell : coarse.cell_iterators_on_level(0))
-      {
-        const unsigned int layer = depth.layer_at(cell->center()[2]);
-        if (s.layers[layer].role == LayerRole::patch)
-          region[cell->index()] = int(cell->material_id()) - 1;
-        cell->set_material_id(layer);
-      }
-    return region;
-  }
+      std::vector<int> region(coarse.n_cells(0), -1);
+      for (const auto &cell : coarse.cell_iterators_on_level(0))
+        {
+          const unsigned int layer = depth.layer_at(cell->center()[2]);
+          if (s.layers[layer].role == LayerRole::patch)
+            region[cell->index()] = int(cell->material_id()) - 1;
+          cell->set_material_id(layer);
+        }
+      return region;
+    }
   } // namespace
 
   template <int dim>

@@ -268,7 +268,8 @@ TEST(SkinBlockMesh, RoundPatchRegionIsExactlyTheCircleArea)
   rectangle.center_x_cm = 1, rectangle.round = false, rectangle.size_x_cm = 0.8, rectangle.size_y_cm = 0.6;
   for (const unsigned int refinements : {0u, 1u})
     {
-      fem::BlockSetup s = patch_block({round_patch(-1, 0.1, 0.5), rectangle, round_patch(1, -0.8, 0.3)}, 4, 2.6);
+      fem::BlockSetup s =
+        patch_block({round_patch(-1, 0.1, 0.5), rectangle, round_patch(1, -0.8, 0.3)}, 4, 2.6);
       s.global_refinements = refinements;
       fem::SkinBlock<3> block(s);
       const double      patch_cm = 50e-4, skin_cm = 0.1015;
@@ -428,7 +429,8 @@ TEST(MultiDStudy, TwoRoundPatches3dRun)
   // The two-patch example of docs/study-format.md (centres 3 cm apart, both
   // body-fitted): twice the load of one patch, and the drug balances.
   namespace fs = std::filesystem;
-  const fs::path study = fs::temp_directory_path() / ("dermatwin_two_patches_" + std::to_string(::getpid()) + ".yaml");
+  const fs::path study =
+    fs::temp_directory_path() / ("dermatwin_two_patches_" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(study) << R"(format: dermatwin-study/1
 name: Two Durogesic 12 patches
 patient: {age_years: 45, sex: female, body_weight_kg: 70}
