@@ -19,6 +19,8 @@
 #include <deal.II/numerics/data_postprocessor.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include "block_mesh.h"
+
 #include <p4est_base.h>
 #include <sc.h>
 
@@ -79,33 +81,6 @@ namespace dermatwin::fem
       const LateralMeshOptions &m = s.lateral_mesh;
       if (!(m.edge_cell_cm > 0 && m.max_cell_cm >= m.edge_cell_cm && m.growth > 1))
         throw std::invalid_argument("block: lateral mesh sizes must be > 0 with growth > 1");
-    }
-
-    /// Cell sizes along one in-plane axis from @p lo to @p hi, refined at the
-    /// patch edges @p edges (outside points ignored).
-    std::vector<double> axis_sizes(const double lo, const double hi, std::vector<double> edges,
-                                   const LateralMeshOptions &m)
-    {
-      const double tol = 1e-6 * (hi - lo); // an edge this close to the boundary is the boundary
-      edges.erase(std::remove_if(edges.begin(), edges.end(),
-                                 [&](const double e) { return e <= lo + tol || e >= hi - tol; }),
-                  edges.end());
-      std::vector<double> points{lo};
-      std::sort(edges.begin(), edges.end());
-      for (const double e : edges)
-        if (e > points.back() + tol)
-          points.push_back(e);
-      points.push_back(hi);
-      std::vector<double> sizes;
-      for (std::size_t i = 0; i + 1 < points.size(); ++i)
-        {
-          const double h_left  = i > 0 ? m.edge_cell_cm : 0.;
-          const double h_right = i + 2 < points.size() ? m.edge_cell_cm : 0.;
-          for (const double h : graded_lateral_sizes(points[i + 1] - points[i], h_left, h_right,
-                                                     m.max_cell_cm, m.growth))
-            sizes.push_back(h);
-        }
-      return sizes;
     }
 
     /// c = K u per layer, for the field output.
@@ -276,13 +251,12 @@ namespace dermatwin::fem
   template <int dim>
   int SkinBlock<dim>::region_of(const typename Triangulation<dim>::cell_iterator &cell) const
   {
-    if (setup_.layers[cell->material_id()].role != LayerRole::patch)
-      return -1;
-    const Point<dim> c = cell->center();
-    for (unsigned int p = 0; p < setup_.footprints.size(); ++p)
-      if (setup_.footprints[p].contains(c[0], dim == 3 ? c[1] : 0.))
-        return p;
-    return -1;
+    // The region of the coarse ancestor: refined cells keep exactly the
+    // coarse patch regions (the polygons of round patches in 3D).
+    typename Triangulation<dim>::cell_iterator coarse = cell;
+    while (coarse->level() > 0)
+      coarse = coarse->parent();
+    return coarse_region_.at(coarse->index());
   }
 
   template <int dim>
@@ -296,73 +270,9 @@ namespace dermatwin::fem
   template <int dim>
   void SkinBlock<dim>::make_mesh()
   {
-    const LayerStack &layers = setup_.layers;
-    // Depth: the cells of the 1D column (LayeredSkinMesh), top to bottom.
-    std::vector<double>       depth_sizes;
-    std::vector<unsigned int> layer_of_depth_cell;
-    for (unsigned int l = 0; l < layers.n_layers(); ++l)
-      {
-        const bool         mixed = layers[l].role == LayerRole::donor || layers[l].role == LayerRole::receptor;
-        const unsigned int n     = mixed ? 1 : setup_.depth_mesh.cells_per_layer;
-        for (const double h : LayeredSkinMesh::graded_cell_sizes(layers[l].thickness_cm, n,
-                                                                 setup_.depth_mesh.grading_exponent))
-          depth_sizes.push_back(h), layer_of_depth_cell.push_back(l);
-      }
-    std::reverse(depth_sizes.begin(), depth_sizes.end()); // z from the bottom up
-    std::reverse(layer_of_depth_cell.begin(), layer_of_depth_cell.end());
-
-    std::vector<std::vector<double>> spacing;
-    Point<dim>                       origin;
-    if (dim == 2)
-      {
-        std::vector<double> edges;
-        for (const PatchFootprint &f : setup_.footprints)
-          edges.push_back(f.radius_cm);
-        spacing.push_back(axis_sizes(0., setup_.domain_radius_cm, edges, setup_.lateral_mesh));
-      }
-    else
-      {
-        const double size[2] = {setup_.domain_size_x_cm, setup_.domain_size_y_cm};
-        for (unsigned int axis = 0; axis < 2; ++axis)
-          {
-            std::vector<double> edges;
-            for (const PatchFootprint &f : setup_.footprints)
-              edges.push_back(f.extent_cm(axis).first), edges.push_back(f.extent_cm(axis).second);
-            spacing.push_back(axis_sizes(-0.5 * size[axis], 0.5 * size[axis], edges, setup_.lateral_mesh));
-            origin[axis] = -0.5 * size[axis];
-          }
-      }
-    spacing.push_back(depth_sizes);
-    origin[dim - 1] = -layers.total_thickness_cm();
-
-    // Material = layer index; patch-layer cells outside every footprint are removed.
-    TableIndices<dim> sizes;
-    for (unsigned int d = 0; d < dim; ++d)
-      sizes[d] = spacing[d].size();
-    Table<dim, types::material_id> material;
-    material.reinit(sizes);
-    std::vector<std::vector<double>> centres(dim);
-    for (unsigned int d = 0; d < dim; ++d)
-      {
-        double x = origin[d];
-        for (const double h : spacing[d])
-          centres[d].push_back(x + 0.5 * h), x += h;
-      }
-    TableIndices<dim> index;
-    const unsigned int n_total = material.n_elements();
-    for (unsigned int flat = 0; flat < n_total; ++flat)
-      {
-        unsigned int rest = flat;
-        for (int d = dim - 1; d >= 0; --d)
-          index[d] = rest % sizes[d], rest /= sizes[d];
-        const unsigned int l      = layer_of_depth_cell[index[dim - 1]];
-        bool               inside = layers[l].role != LayerRole::patch;
-        for (const PatchFootprint &f : setup_.footprints)
-          inside = inside || f.contains(centres[0][index[0]], dim == 3 ? centres[1][index[1]] : 0.);
-        material(index) = inside ? l : numbers::invalid_material_id;
-      }
     Triangulation<dim> coarse;
-    GridGenerator::subdivided_hyper_rectangle(coarse, spacing, origin, material);
+    coarse_region_ = internal::make_coarse_block_mesh(setup_, coarse);
+    // p4est keeps the coarse cells and their order (coarse_region_ indices).
     triangulation_.copy_triangulation(coarse);
     triangulation_.refine_global(setup_.global_refinements);
   }

@@ -3,13 +3,13 @@
 # `dermatwin run` of a multi-D study gives the same summary on 1 process and
 # on 2 MPI ranks (mesh and matrices distributed) within 1e-8 relative, and
 # writes the fields (PVD + PVTU + one VTU piece per rank) from rank 0.
-# Usage: multid_mpi_test.sh <dermatwin> <study>
+# Usage: multid_mpi_test.sh <dermatwin> <study> [axisymmetric|3d] [--set KEY=VALUE ...]
 set -euo pipefail
-bin=$1 study=$2
+bin=$1 study=$2 geometry=${3:-axisymmetric}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sets=(--set simulation.geometry=axisymmetric --set simulation.accuracy=coarse --set simulation.end_h=24
-      --set simulation.output_every_h=1 --set simulation.fields_every_h=12)
+sets=(--set simulation.geometry="$geometry" --set simulation.accuracy=coarse --set simulation.end_h=24
+      --set simulation.output_every_h=1 --set simulation.fields_every_h=12 "${@:4}")
 "$bin" run "$study" --out "$tmp/one" "${sets[@]}" > /dev/null
 mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" run "$study" --out "$tmp/two" "${sets[@]}" > /dev/null
 for k in cmax_ng_per_mL tmax_h auc_0_last_ng_h_per_mL delivered_ug cumulative_absorbed_ug amount_in_skin_at_end_ug \

@@ -72,8 +72,9 @@ namespace dermatwin::fem
    * The patch layer only exists under the footprints; a patch that is not
    * applied (or removed) is cut off: its cells do not take part and the skin
    * surface is a no-flux boundary there. FE_Q(p) on a distributed mesh built
-   * from a tensor-product coarse mesh (graded in depth exactly as the 1D
-   * column, refined towards the patch edges in the plane), Trilinos matrices,
+   * from a conforming coarse mesh (graded in depth exactly as the 1D column;
+   * in the plane a tensor grid refined towards the patch edges, with a
+   * body-fitted O-grid around round patches in 3D), Trilinos matrices,
    * CG with an algebraic multigrid (ML) preconditioner.
    *
    * Time stepping by the caller through step(h, implicit): theta scheme
@@ -94,7 +95,8 @@ namespace dermatwin::fem
     unsigned int n_cells() const { return triangulation_.n_global_active_cells(); }
     const BlockSetup &setup() const { return setup_; }
     /// Volume of patch region p as meshed [cm^3] (differs from area x
-    /// thickness only for round patches on the 3D Cartesian mesh).
+    /// thickness only for a round patch meshed as a staircase in 3D, see
+    /// fem/src/block_mesh.h).
     double patch_volume_cm3(unsigned int p) const { return patch_volume_cm3_.at(p); }
 
     /// Puts patch p on the skin with dissolved drug at @p concentration
@@ -200,6 +202,7 @@ namespace dermatwin::fem
     dealii::IndexSet                      top_dofs_, bottom_dofs_; ///< on the top/bottom face
     std::vector<bool>                     applied_;
     std::vector<double>                   patch_volume_cm3_;
+    std::vector<int> coarse_region_; ///< patch region of each coarse cell (-1: none)
     double absorbed_mg_ = 0, permeated_mg_ = 0, entered_mg_ = 0;
     double top_potential_ = 0;
     mutable std::map<double, std::unique_ptr<System>> systems_;
