@@ -333,6 +333,11 @@ namespace dermatwin::fem
     return sum;
   }
 
+  double SkinColumn::to_blood_mg_per_cm2_per_h(const double *y) const
+  {
+    return dot(uptake_functional_, y);
+  }
+
   SkinColumn::Rates SkinColumn::rates(const double *y) const
   {
     // du/dt of the semi-discrete system: M u' = f - S u on the free rows.
@@ -347,7 +352,7 @@ namespace dermatwin::fem
     mass_factor_.solve(du);
 
     Rates rates;
-    rates.to_blood = dot(uptake_functional_, y);
+    rates.to_blood = to_blood_mg_per_cm2_per_h(y);
     auto inflow    = [&](const unsigned int d) {
       return mass_now_.row_times(d, du.data()) + residual_base[d];
     };

@@ -54,6 +54,21 @@ namespace dermatwin::fem
       Eigen::Map<const Eigen::VectorXd>(y.data() + pk_offset_, n));
   }
 
+  double TransdermalBody::plasma_rate_ng_per_mL_per_h(const std::vector<double> &y) const
+  {
+    if (!disposition_)
+      return 0.;
+    const unsigned int n = disposition_->n_compartments();
+    double input_mg_per_h = 0;
+    for (const Column &c : columns_)
+      if (c.active)
+        input_mg_per_h += c.area_cm2 * c.model->to_blood_mg_per_cm2_per_h(y.data() + c.offset);
+    const Eigen::Map<const Eigen::VectorXd> amounts(y.data() + pk_offset_, n);
+    Eigen::VectorXd rate = Eigen::VectorXd::Zero(n);
+    rate(0) = disposition_->rate_matrix().row(0).dot(amounts) + input_mg_per_h;
+    return disposition_->plasma_concentration_ng_per_mL(rate);
+  }
+
   double TransdermalBody::eliminated_mg(const std::vector<double> &y) const
   {
     return disposition_ ? y[pk_offset_ + disposition_->n_compartments()] : 0.;

@@ -245,9 +245,11 @@ namespace dermatwin::studies
       }
 
       /// Cmax and Tmax between output times: when the previous row is a
-      /// new local maximum and no event lies in the bracket, maximise the
-      /// plasma level over the bracket by golden-section search, integrating
-      /// from the stored state at its start.
+      /// new local maximum and no event lies in the bracket [t0, t0 + span]
+      /// of the last two rows, find the peak from the stored state at t0:
+      /// the root of d(plasma)/dt (Illinois regula falsi, a handful of
+      /// re-integrations) when it changes sign over the bracket, otherwise a
+      /// golden-section search of the plasma level.
       void refine_peak_if_found()
       {
         const auto &c = result_.series.plasma_ng_per_mL;
@@ -261,27 +263,58 @@ namespace dermatwin::studies
         const double t0 = state_times_[0];
         if (last_event_h_ > t0 + 1e-12 || depletion_margin(body_, states_[0]) < 1)
           return; // configuration changed inside the bracket: keep the grid value
-        const double span = t_ - t0;
-        auto plasma_at = [&](const double tau) {
-          fem::IntegratorOptions options = plan_.integrator;
-          options.first_step_h           = std::max(tau, 1e-12);
-          fem::ExtrapolatedEuler local(options);
-          std::vector<double>    y = states_[0];
-          double                 t = 0;
-          local.advance(body_, t, tau, y);
-          return body_.plasma_ng_per_mL(y);
-        };
-        const double g = 0.5 * (std::sqrt(5.) - 1.);
-        double a = 0, b = span, x1 = b - g * (b - a), x2 = a + g * (b - a);
-        double f1 = plasma_at(x1), f2 = plasma_at(x2);
+        const auto [tau, plasma] = peak_in_bracket(t_ - t0);
+        if (plasma > peak_ng_per_mL_)
+          peak_ng_per_mL_ = plasma, peak_h_ = t0 + tau;
+      }
+
+      /// State at t0 + tau from the stored state at t0 (start of the bracket).
+      std::vector<double> state_after(const double tau)
+      {
+        fem::IntegratorOptions options = plan_.integrator;
+        options.first_step_h           = std::max(tau, 1e-12);
+        fem::ExtrapolatedEuler local(options);
+        std::vector<double>    y = states_[0];
+        double                 t = 0;
+        local.advance(body_, t, tau, y);
+        return y;
+      }
+
+      /// (tau, plasma) of the highest plasma level in [t0, t0 + span].
+      std::pair<double, double> peak_in_bracket(const double span)
+      {
+        double a = 0, b = span;
+        double ga = body_.plasma_rate_ng_per_mL_per_h(states_[0]);
+        double gb = body_.plasma_rate_ng_per_mL_per_h(y_);
+        if (ga > 0 && gb < 0)
+          {
+            std::vector<double> y_root = states_[0];
+            double              tau = 0, previous = -1;
+            for (int it = 0; it < 60 && b - a > 1e-7 * span && std::abs(tau - previous) > 1e-9 * span; ++it)
+              {
+                previous       = tau;
+                tau            = (a * gb - b * ga) / (gb - ga);
+                y_root         = state_after(tau);
+                const double g = body_.plasma_rate_ng_per_mL_per_h(y_root);
+                if (g == 0)
+                  break;
+                if (g > 0)
+                  a = tau, ga = g, gb *= 0.5;
+                else
+                  b = tau, gb = g, ga *= 0.5;
+              }
+            return {tau, body_.plasma_ng_per_mL(y_root)};
+          }
+        auto plasma_at = [&](const double t) { return body_.plasma_ng_per_mL(state_after(t)); };
+        const double g  = 0.5 * (std::sqrt(5.) - 1.);
+        double       x1 = b - g * (b - a), x2 = a + g * (b - a);
+        double       f1 = plasma_at(x1), f2 = plasma_at(x2);
         for (int it = 0; it < 40 && b - a > 1e-5 * span; ++it)
           if (f1 > f2)
             b = x2, x2 = x1, f2 = f1, x1 = b - g * (b - a), f1 = plasma_at(x1);
           else
             a = x1, x1 = x2, f1 = f2, x2 = a + g * (b - a), f2 = plasma_at(x2);
-        const double best = f1 > f2 ? f1 : f2;
-        if (best > peak_ng_per_mL_)
-          peak_ng_per_mL_ = best, peak_h_ = t0 + (f1 > f2 ? x1 : x2);
+        return f1 > f2 ? std::pair{x1, f1} : std::pair{x2, f2};
       }
 
       void summarise()

@@ -124,6 +124,8 @@ namespace dermatwin::fem
       double to_blood  = 0;  ///< blood uptake
     };
     Rates rates(const double *y) const;
+    /// Blood uptake rate alone (Rates::to_blood, mg/(cm^2 h)): one dot product.
+    double to_blood_mg_per_cm2_per_h(const double *y) const;
 
     /// Typical size of each state component, for error weights. It changes
     /// only with the configuration (patch removal, end of dissolution).

@@ -48,6 +48,9 @@ namespace dermatwin::fem
     const pk::CompartmentModel &disposition() const { return *disposition_; }
     unsigned int pk_offset() const { return pk_offset_; }
     double plasma_ng_per_mL(const std::vector<double> &y) const;
+    /// d(plasma)/dt [ng/(mL h)] = ((K A)_1 + sum_c area_c * to_blood_c) / V1:
+    /// its root is a plasma peak.
+    double plasma_rate_ng_per_mL_per_h(const std::vector<double> &y) const;
     double eliminated_mg(const std::vector<double> &y) const;
     double amount_in_body_mg(const std::vector<double> &y) const;
 
