@@ -36,8 +36,14 @@ namespace dermatwin::studies
         cells = 1, rtol = 1e-3;
       else if (sim.accuracy == "fine")
         cells = 8, rtol = 1e-8;
-      setup.fe_degree            = sim.fe_degree.value_or(2);
-      setup.mesh.cells_per_layer = sim.cells_per_layer.value_or(cells);
+      // Multi-D: Q1 on twice as many cells (the same nodes as Q2): with the
+      // laterally lumped quadrature of fem::SkinBlock, Q1 on these
+      // rectangular meshes keeps concentrations non-negative, whereas Q2 dips
+      // by up to 0.7 % of the maximum next to a patch edge (docs/physics.md
+      // section 12).
+      const bool multid          = sim.geometry != "1d";
+      setup.fe_degree            = sim.fe_degree.value_or(multid ? 1 : 2);
+      setup.mesh.cells_per_layer = sim.cells_per_layer.value_or(multid ? 2 * cells : cells);
       integrator.relative_tolerance = sim.relative_tolerance.value_or(rtol);
       integrator.first_step_h       = 1e-4;
     }
@@ -496,11 +502,12 @@ namespace dermatwin::studies
       // Crank-Nicolson steps: on the axisymmetric fentanyl study 1 / 0.5 /
       // 0.1 h change Cmax by 4e-4 / 1.2e-4 / 1.3e-5 relative to 0.025 h
       // (docs/physics.md section 12).
-      double edge_um = 100, max_um = 1000, step_h = 0.5;
+      // Lateral cells for Q1 elements (see apply_accuracy).
+      double edge_um = 50, max_um = 500, step_h = 0.5;
       if (sim.accuracy == "coarse")
-        edge_um = 200, max_um = 2000, step_h = 1;
+        edge_um = 100, max_um = 1000, step_h = 1;
       else if (sim.accuracy == "fine")
-        edge_um = 25, max_um = 500, step_h = 0.1;
+        edge_um = 12.5, max_um = 250, step_h = 0.1;
       m.lateral_mesh.edge_cell_cm = sim.edge_cell_um.value_or(edge_um) * um_to_cm;
       m.lateral_mesh.max_cell_cm  = std::max(sim.max_lateral_cell_um.value_or(max_um) * um_to_cm,
                                              m.lateral_mesh.edge_cell_cm);

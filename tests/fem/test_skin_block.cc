@@ -317,7 +317,10 @@ TEST(SkinBlockMesh, RoundPatchWithoutRoomFallsBackToStaircase)
 
 TEST(MultiDStudy, FullWidthPatchMatches1D)
 {
-  const std::vector<std::string> common{"simulation.accuracy=default", "simulation.output_every_h=0.5"};
+  // The same depth discretisation in both (the multi-D default: Q1 on 4
+  // cells per layer; the 1D default is Q2 on 2).
+  const std::vector<std::string> common{"simulation.accuracy=default", "simulation.output_every_h=0.5",
+                                        "simulation.fe_degree=1", "simulation.cells_per_layer=4"};
   std::vector<std::string>       axi = common;
   // The patch covers the whole disc: no edge, nothing varies with r.
   const double R = std::sqrt(10.5 / pi);
@@ -330,7 +333,10 @@ TEST(MultiDStudy, FullWidthPatchMatches1D)
   std::cout << "[ 1D vs axisymmetric ] absorbed " << a.cumulative_absorbed_ug << " / "
             << b.cumulative_absorbed_ug << " ug, Cmax " << *a.cmax_ng_per_mL << " / " << *b.cmax_ng_per_mL
             << ", AUC " << *a.auc_0_last_ng_h_per_mL << " / " << *b.auc_0_last_ng_h_per_mL << ", "
-            << b.dof_count << " DOFs, " << b.wall_time_s << " s\n";
+            << b.dof_count << " DOFs, " << b.wall_time_s << " s; relative differences "
+            << relative(b.cumulative_absorbed_ug, a.cumulative_absorbed_ug) << ", "
+            << relative(*b.cmax_ng_per_mL, *a.cmax_ng_per_mL) << ", "
+            << relative(*b.auc_0_last_ng_h_per_mL, *a.auc_0_last_ng_h_per_mL) << "\n";
   EXPECT_LT(relative(b.cumulative_absorbed_ug, a.cumulative_absorbed_ug), 1e-3);
   EXPECT_LT(relative(*b.cmax_ng_per_mL, *a.cmax_ng_per_mL), 1e-3);
   EXPECT_LT(relative(*b.auc_0_last_ng_h_per_mL, *a.auc_0_last_ng_h_per_mL), 1e-3);
@@ -341,13 +347,18 @@ TEST(MultiDStudy, FullWidthPatchMatches1D)
 
 TEST(MultiDStudy, FranzCellMatches1D)
 {
-  const studies::Result r1 = run(franz, {"simulation.relative_tolerance=1e-8"});
-  const studies::Result r2 =
-    run(franz, {"simulation.geometry=axisymmetric", "simulation.max_step_h=0.02"});
+  // The same depth discretisation in both (see FullWidthPatchMatches1D).
+  const std::vector<std::string> common{"simulation.fe_degree=1", "simulation.cells_per_layer=4"};
+  std::vector<std::string>       one = common, axi = common;
+  one.push_back("simulation.relative_tolerance=1e-8");
+  axi.insert(axi.end(), {"simulation.geometry=axisymmetric", "simulation.max_step_h=0.02"});
+  const studies::Result r1 = run(franz, one), r2 = run(franz, axi);
   const studies::Summary &a = r1.summary, &b = r2.summary;
   std::cout << "[ Franz 1D vs axisymmetric ] flux " << *a.steady_state_flux_ug_per_cm2_per_h << " / "
             << *b.steady_state_flux_ug_per_cm2_per_h << ", permeated " << a.cumulative_absorbed_ug << " / "
-            << b.cumulative_absorbed_ug << " ug, balance " << b.mass_balance_relative_error << "\n";
+            << b.cumulative_absorbed_ug << " ug, balance " << b.mass_balance_relative_error << "; relative differences "
+            << relative(*b.steady_state_flux_ug_per_cm2_per_h, *a.steady_state_flux_ug_per_cm2_per_h) << ", "
+            << relative(b.cumulative_absorbed_ug, a.cumulative_absorbed_ug) << "\n";
   ASSERT_TRUE(b.steady_state_flux_ug_per_cm2_per_h.has_value());
   EXPECT_LT(relative(*b.steady_state_flux_ug_per_cm2_per_h, *a.steady_state_flux_ug_per_cm2_per_h), 1e-3);
   EXPECT_LT(relative(b.cumulative_absorbed_ug, a.cumulative_absorbed_ug), 1e-3);

@@ -75,7 +75,11 @@ namespace dermatwin::fem
    * from a conforming coarse mesh (graded in depth exactly as the 1D column;
    * in the plane a tensor grid refined towards the patch edges, with a
    * body-fitted O-grid around round patches in 3D), Trilinos matrices,
-   * CG with an algebraic multigrid (ML) preconditioner.
+   * CG with an algebraic multigrid (ML) preconditioner (sparse Cholesky for
+   * the axisymmetric block on one rank). All integrals use Gauss-Lobatto
+   * points in the lateral directions (lateral mass lumping) and Gauss points
+   * in depth: that keeps the sharp front at a patch edge from undershooting,
+   * and a laterally uniform solution is exactly the 1D column's.
    *
    * Time stepping by the caller through step(h, implicit): theta scheme
    * (Crank-Nicolson, or implicit Euler for the start-up steps after an
@@ -100,8 +104,8 @@ namespace dermatwin::fem
     double patch_volume_cm3(unsigned int p) const { return patch_volume_cm3_.at(p); }
 
     /// Puts patch p on the skin with dissolved drug at @p concentration
-    /// [mg/cm^3] (amount-exact L2 projection of the new concentration field:
-    /// the block gains exactly concentration x patch_volume_cm3(p)).
+    /// [mg/cm^3] (nodal values scaled so that the block gains exactly
+    /// concentration x patch_volume_cm3(p); see project()).
     void apply_patch(unsigned int p, double concentration_mg_per_cm3);
     /// Takes patch p off; returns the drug it still held [mg].
     double remove_patch(unsigned int p);
@@ -168,8 +172,11 @@ namespace dermatwin::fem
     /// x = M^{-1} b with the constrained mass matrix (CG, Jacobi preconditioner).
     void solve_mass(dealii::TrilinosWrappers::MPI::Vector &x, const dealii::TrilinosWrappers::MPI::Vector &b) const;
     void update_ghosts();
-    /// u += delta with M delta = (c_new - K u, phi) on the cells where
-    /// @p new_concentration is >= 0 (amount-exact projection).
+    /// Sets the concentration of the cells where @p new_concentration is
+    /// >= 0: DoFs of those cells only take c_new / K (shared DoFs keep their
+    /// value), scaled so the amount gained is exactly the integral of
+    /// c_new - K u over them; an amount-exact L2 projection
+    /// M delta = (c_new - K u, phi) if those cells have no DoF of their own.
     void project(const std::function<double(
                    const typename dealii::DoFHandler<dim>::active_cell_iterator &)> &new_concentration);
 
