@@ -465,8 +465,10 @@ namespace dermatwin::fem
         const FEValues<dim> &fe_values = lumped_values.reinit(cell);
         cell->get_dof_indices(dofs);
         const Layer &layer = setup_.layers[cell->material_id()];
-        const double K = layer.partition_coefficient, D = layer.diffusivity_cm2_per_h,
-                     k = layer.blood_uptake_rate_per_h;
+        const unsigned int l = cell->material_id();
+        const double K = layer.partition_coefficient,
+                     D = layer.diffusivity_cm2_per_h * (scales_.diffusivity.empty() ? 1. : scales_.diffusivity[l]),
+                     k = layer.blood_uptake_rate_per_h * (scales_.blood_uptake.empty() ? 1. : scales_.blood_uptake[l]);
         mass = 0., op = 0., uptake = 0., amount = 0.;
         for (unsigned int q = 0; q < fe_values.n_quadrature_points; ++q)
           {
@@ -694,6 +696,23 @@ namespace dermatwin::fem
     u_.compress(VectorOperation::insert);
     update_ghosts();
     return removed;
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::set_coefficient_scales(const CoefficientScales &scales)
+  {
+    const unsigned int n_layers = setup_.layers.n_layers();
+    for (const std::vector<double> *factors : {&scales.diffusivity, &scales.blood_uptake})
+      {
+        if (!factors->empty() && factors->size() != n_layers)
+          throw std::invalid_argument("SkinBlock::set_coefficient_scales: one factor per layer needed (" +
+                                      std::to_string(n_layers) + ")");
+        for (const double f : *factors)
+          if (!(std::isfinite(f) && f > 0))
+            throw std::invalid_argument("SkinBlock::set_coefficient_scales: factors must be finite and > 0");
+      }
+    scales_ = scales;
+    assemble_configuration();
   }
 
   template <int dim>

@@ -173,10 +173,17 @@ namespace dermatwin::studies
       void handle(const Event &event)
       {
         const ColumnPlan &column = plan_.columns[event.column];
-        if (event.kind == Event::coefficients) // refused by the study parser (heat is 1D only)
-          throw std::logic_error("multi-D run: skin temperature changes are not supported");
-        if (event.kind == Event::apply)
+        if (event.kind == Event::coefficients)
+          // One skin temperature for the whole block (the study parser
+          // makes every application of a 3d block share one history).
+          block_.set_coefficient_scales(column.coefficient_changes[event.change].scales);
+        else if (event.kind == Event::apply)
           {
+            // The temperature from apply_h on is part of the application
+            // (schedule() lists only the later changes).
+            for (const CoefficientChange &change : column.coefficient_changes)
+              if (change.t_h <= column.apply_h)
+                block_.set_coefficient_scales(change.scales);
             if (!plan_.in_vitro)
               block_.apply_patch(column.footprint,
                                  column.load_mg / block_.patch_volume_cm3(column.footprint));

@@ -57,6 +57,23 @@ namespace dermatwin::studies::internal
       return load_mg / (area_cm2 * thickness_um * 1e-4) > solubility;
     }
 
+    /// The same skin temperature history in absolute time (a multi-D block
+    /// has one temperature): none for both, or the same apply_h, repeats and
+    /// temperature table.
+    bool same_temperature(const ApplicationSpec &a, const ApplicationSpec &b)
+    {
+      if (a.temperature.empty() && b.temperature.empty())
+        return true;
+      if (a.apply_h != b.apply_h || a.repeats != b.repeats || a.repeat_every_h != b.repeat_every_h ||
+          a.temperature.size() != b.temperature.size())
+        return false;
+      for (std::size_t i = 0; i < a.temperature.size(); ++i)
+        if (a.temperature[i].t_h != b.temperature[i].t_h ||
+            a.temperature[i].temperature_C != b.temperature[i].temperature_C)
+          return false;
+      return true;
+    }
+
     /// The same patch material and skin (3d: all patches on one block).
     bool same_patch_and_skin(const ApplicationSpec &a, const ApplicationSpec &b)
     {
@@ -103,10 +120,10 @@ namespace dermatwin::studies::internal
               if (a.shape != "round")
                 r.fail(apps[i]["shape"], p + "shape", "axisymmetric needs a round patch (allowed: round; use 3d for rectangles)");
             }
-          if (!a.temperature.empty())
-            r.fail(apps[i]["temperature_C"], p + "temperature_C",
-                   "skin temperature (heat) is not available for geometry " + g +
-                     " in this version (allowed: geometry 1d)");
+          if (i > 0 && !same_temperature(a, s.applications[0]))
+            r.fail(apps[i]["temperature_C"] ? apps[i]["temperature_C"] : apps[i], p + "temperature_C",
+                   "in geometry " + g + " the block of skin has one temperature: give every application "
+                   "the same apply_h and temperature_C as application.0 (or none)");
           if (has_dispersed_drug(a, library))
             r.fail(apps[i][a.patch ? "patch" : "product"], p + (a.patch ? "patch" : "product"),
                    "the drug load exceeds the patch solubility (dispersed drug): not available for "

@@ -44,6 +44,18 @@ namespace
     return run_scenario(plan_at(temperature_C, end_h));
   }
 
+  /// As run_at, in the axisymmetric model (max step 0.25 h, the output grid).
+  Result run_axisymmetric_at(const double temperature_C, const double end_h,
+                             const std::vector<std::string> &more = {})
+  {
+    std::vector<std::string> overrides{"simulation.end_h=" + std::to_string(end_h),
+                                       "simulation.output_every_h=0.25", "simulation.geometry=axisymmetric"};
+    if (temperature_C != 32)
+      overrides.push_back("application.0.temperature_C=" + std::to_string(temperature_C));
+    overrides.insert(overrides.end(), more.begin(), more.end());
+    return run_scenario(plan_scenario(load_study(study_file, overrides)));
+  }
+
   struct HeatRatios
   {
     double auc = 0, last_concentration = 0, absorbed = 0;
@@ -153,4 +165,54 @@ TEST(FentanylHeatValidation, ReportsAshburn2003AndBahrami2024Comparisons)
               << 100 * (run_at(32 + warming, 48).series.input_rate_ug_per_h.back() / base - 1)
               << " % (published +11.8 % for their seasonal change)\n";
   EXPECT_GT(*heated.summary.cmax_ng_per_mL, *control.summary.cmax_ng_per_mL);
+}
+
+// The Moore 2012 check in the axisymmetric model (heat in multi-D: the whole
+// block takes the pad's temperature). The patch edge adds lateral spread, so
+// the ratios need not equal 1D's exactly, but they must land in the same
+// published band and stay within 5 % of the 1D ratios.
+TEST(FentanylHeatValidation, Moore2012HeatingPadAxisymmetric)
+{
+  const YAML::Node moore = published()["moore2012_heat_0_to_10h"];
+  const double auc_low  = 1 + moore["auc_0_10h_increase_percent"]["low"].as<double>() / 100;
+  const double auc_high = 1 + moore["auc_0_10h_increase_percent"]["high"].as<double>() / 100;
+  const double pad_C    = moore["heating_pad_skin_temperature_C"]["value"].as<double>();
+  constexpr double tolerance = 0.25;
+
+  const Result     control = run_axisymmetric_at(32, 10), heated = run_axisymmetric_at(pad_C, 10);
+  const HeatRatios axi     = ratios(heated, control);
+  const HeatRatios one_d   = ratios(run_at(pad_C, 10), run_at(32, 10));
+  std::cout << "[ Moore 2012, axisymmetric ] AUC0-10 ratio " << axi.auc << " (1D " << one_d.auc
+            << ", published " << auc_low << "-" << auc_high << "); C10 ratio " << axi.last_concentration
+            << " (1D " << one_d.last_concentration << ")\n";
+  EXPECT_GE(axi.auc, auc_low * (1 - tolerance));
+  EXPECT_LE(axi.auc, auc_high * (1 + tolerance));
+  EXPECT_NEAR(axi.auc / one_d.auc, 1., 0.05);
+  EXPECT_NEAR(axi.last_concentration / one_d.last_concentration, 1., 0.05);
+  EXPECT_LT(heated.summary.mass_balance_relative_error, 1e-6);
+}
+
+// A temperature table (pad 42 °C for 4 h, then 32 °C) in the axisymmetric
+// model: every change is an event; the drug balance holds through them, and
+// a table that stays at 32 °C reproduces the run without the key.
+TEST(FentanylHeatValidation, AxisymmetricTemperatureTableKeepsTheBalance)
+{
+  const std::string table = "application.0.temperature_C=[{t_h: 0, temperature_C: 42}, "
+                            "{t_h: 4, temperature_C: 32}]";
+  const Result heated  = run_axisymmetric_at(32, 24, {table});
+  const Result control = run_axisymmetric_at(32, 24);
+  const Result at_32   = run_axisymmetric_at(
+    32, 24, {"application.0.temperature_C=[{t_h: 0, temperature_C: 32}, {t_h: 4, temperature_C: 32}]"});
+  const std::vector<std::string> one_d{"simulation.end_h=24", "simulation.output_every_h=0.25", table};
+  const double ratio_1d = run_scenario(plan_scenario(load_study(study_file, one_d))).summary.cumulative_absorbed_ug /
+                          run_at(32, 24).summary.cumulative_absorbed_ug;
+  const double ratio    = heated.summary.cumulative_absorbed_ug / control.summary.cumulative_absorbed_ug;
+  std::cout << "[ axisymmetric heat table ] absorbed 24 h " << heated.summary.cumulative_absorbed_ug << " vs "
+            << control.summary.cumulative_absorbed_ug << " ug: ratio " << ratio << " (1D " << ratio_1d
+            << "), balance " << heated.summary.mass_balance_relative_error << "\n";
+  EXPECT_LT(heated.summary.mass_balance_relative_error, 1e-6);
+  EXPECT_GT(ratio, 1.05);
+  EXPECT_NEAR(ratio / ratio_1d, 1., 0.05);
+  // The 32 °C table only restarts the step ramp at 4 h.
+  EXPECT_NEAR(at_32.summary.cumulative_absorbed_ug / control.summary.cumulative_absorbed_ug, 1., 1e-4);
 }

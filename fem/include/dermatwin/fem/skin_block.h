@@ -5,6 +5,7 @@
 #include <dermatwin/fem/block_geometry.h>
 #include <dermatwin/fem/layer_stack.h>
 #include <dermatwin/fem/layered_skin_mesh.h>
+#include <dermatwin/fem/skin_column.h>
 
 #include <deal.II/base/function.h>
 #include <deal.II/base/index_set.h>
@@ -109,6 +110,11 @@ namespace dermatwin::fem
     void apply_patch(unsigned int p, double concentration_mg_per_cm3);
     /// Takes patch p off; returns the drug it still held [mg].
     double remove_patch(unsigned int p);
+    /// Scales every layer's diffusivity and blood uptake (skin temperature:
+    /// Arrhenius D, blood-flow factor; see studies::thermal_coefficient_scales)
+    /// relative to the setup's values; an empty vector means 1. The whole block
+    /// takes one temperature. Reassembles; the state is kept.
+    void set_coefficient_scales(const CoefficientScales &scales);
     bool patch_applied(unsigned int p) const { return applied_.at(p); }
 
     /// Advances by h_h: Crank-Nicolson, or implicit Euler if @p implicit_euler.
@@ -181,6 +187,7 @@ namespace dermatwin::fem
                    const typename dealii::DoFHandler<dim>::active_cell_iterator &)> &new_concentration);
 
     BlockSetup setup_;
+    CoefficientScales scales_;
     dealii::parallel::distributed::Triangulation<dim> triangulation_;
     dealii::FE_Q<dim>                                 fe_;
     dealii::DoFHandler<dim>                           dof_handler_;
