@@ -701,16 +701,7 @@ namespace dermatwin::fem
   template <int dim>
   void SkinBlock<dim>::set_coefficient_scales(const CoefficientScales &scales)
   {
-    const unsigned int n_layers = setup_.layers.n_layers();
-    for (const std::vector<double> *factors : {&scales.diffusivity, &scales.blood_uptake})
-      {
-        if (!factors->empty() && factors->size() != n_layers)
-          throw std::invalid_argument("SkinBlock::set_coefficient_scales: one factor per layer needed (" +
-                                      std::to_string(n_layers) + ")");
-        for (const double f : *factors)
-          if (!(std::isfinite(f) && f > 0))
-            throw std::invalid_argument("SkinBlock::set_coefficient_scales: factors must be finite and > 0");
-      }
+    scales.validate(setup_.layers.n_layers(), "SkinBlock::set_coefficient_scales");
     scales_ = scales;
     assemble_configuration();
   }

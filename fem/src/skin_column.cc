@@ -199,18 +199,21 @@ namespace dermatwin::fem
     update_configuration();
   }
 
-  void SkinColumn::set_coefficient_scales(const CoefficientScales &scales)
+  void CoefficientScales::validate(const unsigned int n_layers, const std::string &who) const
   {
-    const unsigned int n_layers = setup_.layers.n_layers();
-    for (const std::vector<double> *factors : {&scales.diffusivity, &scales.blood_uptake})
+    for (const std::vector<double> *factors : {&diffusivity, &blood_uptake})
       {
         if (!factors->empty() && factors->size() != n_layers)
-          throw std::invalid_argument("set_coefficient_scales: one factor per layer needed (" +
-                                      std::to_string(n_layers) + ")");
+          throw std::invalid_argument(who + ": one factor per layer needed (" + std::to_string(n_layers) + ")");
         for (const double f : *factors)
           if (!(std::isfinite(f) && f > 0))
-            throw std::invalid_argument("set_coefficient_scales: factors must be finite and > 0");
+            throw std::invalid_argument(who + ": factors must be finite and > 0");
       }
+  }
+
+  void SkinColumn::set_coefficient_scales(const CoefficientScales &scales)
+  {
+    scales.validate(setup_.layers.n_layers(), "set_coefficient_scales");
     scales_ = scales;
     update_configuration();
   }

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <utility>
+#include <string>
 #include <vector>
 
 namespace dermatwin::fem
@@ -51,6 +52,9 @@ namespace dermatwin::fem
   struct CoefficientScales
   {
     std::vector<double> diffusivity, blood_uptake;
+    /// Throws std::invalid_argument unless each vector is empty or has one
+    /// finite factor > 0 per layer (@p n_layers); @p who prefixes the message.
+    void validate(unsigned int n_layers, const std::string &who) const;
   };
 
   /**
