@@ -464,11 +464,10 @@ namespace dermatwin::fem
           continue;
         const FEValues<dim> &fe_values = lumped_values.reinit(cell);
         cell->get_dof_indices(dofs);
-        const Layer &layer = setup_.layers[cell->material_id()];
-        const unsigned int l = cell->material_id();
-        const double K = layer.partition_coefficient,
-                     D = layer.diffusivity_cm2_per_h * (scales_.diffusivity.empty() ? 1. : scales_.diffusivity[l]),
-                     k = layer.blood_uptake_rate_per_h * (scales_.blood_uptake.empty() ? 1. : scales_.blood_uptake[l]);
+        const unsigned int l     = cell->material_id();
+        const Layer       &layer = setup_.layers[l];
+        const double K = layer.partition_coefficient, D = layer.diffusivity_cm2_per_h * scales_.diffusivity_factor(l),
+                     k = layer.blood_uptake_rate_per_h * scales_.blood_uptake_factor(l);
         mass = 0., op = 0., uptake = 0., amount = 0.;
         for (unsigned int q = 0; q < fe_values.n_quadrature_points; ++q)
           {

@@ -138,8 +138,8 @@ namespace dermatwin::fem
         const bool is_patch = setup_.layers[l].role == LayerRole::patch;
         if (is_patch && !patch_attached_)
           continue;
-        const double d_scale = scales_.diffusivity.empty() ? 1. : scales_.diffusivity[l];
-        const double k_scale = scales_.blood_uptake.empty() ? 1. : scales_.blood_uptake[l];
+        const double d_scale = scales_.diffusivity_factor(l);
+        const double k_scale = scales_.blood_uptake_factor(l);
         mass_now_.add(1., mass_[l]);
         operator_now_.add(d_scale, stiffness_[l]);
         operator_now_.add(k_scale, uptake_[l]);

@@ -105,8 +105,8 @@ namespace dermatwin::fem
     double patch_volume_cm3(unsigned int p) const { return patch_volume_cm3_.at(p); }
 
     /// Puts patch p on the skin with dissolved drug at @p concentration
-    /// [mg/cm^3] (nodal values scaled so that the block gains exactly
-    /// concentration x patch_volume_cm3(p); see project()).
+    /// [mg/cm^3] (amount-exact L2 projection of the new concentration field:
+    /// the block gains exactly concentration x patch_volume_cm3(p)).
     void apply_patch(unsigned int p, double concentration_mg_per_cm3);
     /// Takes patch p off; returns the drug it still held [mg].
     double remove_patch(unsigned int p);
@@ -178,11 +178,9 @@ namespace dermatwin::fem
     /// x = M^{-1} b with the constrained mass matrix (CG, Jacobi preconditioner).
     void solve_mass(dealii::TrilinosWrappers::MPI::Vector &x, const dealii::TrilinosWrappers::MPI::Vector &b) const;
     void update_ghosts();
-    /// Sets the concentration of the cells where @p new_concentration is
-    /// >= 0: DoFs of those cells only take c_new / K (shared DoFs keep their
-    /// value), scaled so the amount gained is exactly the integral of
-    /// c_new - K u over them; an amount-exact L2 projection
-    /// M delta = (c_new - K u, phi) if those cells have no DoF of their own.
+    /// u += delta with M delta = (c_new - K u, phi) on the cells where
+    /// @p new_concentration is >= 0 (amount-exact projection, with the
+    /// quadrature of M).
     void project(const std::function<double(
                    const typename dealii::DoFHandler<dim>::active_cell_iterator &)> &new_concentration);
 

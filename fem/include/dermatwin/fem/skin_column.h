@@ -55,6 +55,9 @@ namespace dermatwin::fem
     /// Throws std::invalid_argument unless each vector is empty or has one
     /// finite factor > 0 per layer (@p n_layers); @p who prefixes the message.
     void validate(unsigned int n_layers, const std::string &who) const;
+    /// The factors of layer @p l (1 if the vector is empty).
+    double diffusivity_factor(const unsigned int l) const { return diffusivity.empty() ? 1. : diffusivity[l]; }
+    double blood_uptake_factor(const unsigned int l) const { return blood_uptake.empty() ? 1. : blood_uptake[l]; }
   };
 
   /**
