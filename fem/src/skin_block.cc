@@ -271,6 +271,9 @@ namespace dermatwin::fem
     , fe_(setup.fe_degree)
     , dof_handler_(triangulation_)
     , applied_(setup.footprints.size(), false)
+    , dissolving_(setup.footprints.size(), false)
+    , dispersion_(setup.footprints.size())
+    , dispersed_mg_(setup.footprints.size(), 0.)
   {
     make_mesh();
     setup_dofs();
@@ -436,8 +439,9 @@ namespace dermatwin::fem
     mass_c_.reinit(pattern_);
     operator_c_.reinit(pattern_);
     for (LA::MPI::Vector *v :
-         {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_})
+         {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_, &source_})
       v->reinit(owned_, comm);
+    source_total_mg_per_h_.assign(setup_.footprints.size(), 0.);
     // reinit (not copies of one vector): a copy keeps the last write mode,
     // and an element += after an insert is a collective GlobalAssemble.
     role_amount_.resize(4);
@@ -452,7 +456,7 @@ namespace dermatwin::fem
                                                update_JxW_values);
     const unsigned int n = fe_.n_dofs_per_cell();
     FullMatrix<double> mass(n, n), op(n, n);
-    Vector<double>     uptake(n), amount(n);
+    Vector<double>     uptake(n), amount(n), source(n);
     // Functionals: complete sums for the owned DoFs from owned and ghost cells.
     auto add_owned = [&](LA::MPI::Vector &v, const types::global_dof_index i, const double x) {
       if (owned_.is_element(i))
@@ -468,7 +472,12 @@ namespace dermatwin::fem
         const Layer       &layer = setup_.layers[l];
         const double K = layer.partition_coefficient, D = layer.diffusivity_cm2_per_h * scales_.diffusivity_factor(l),
                      k = layer.blood_uptake_rate_per_h * scales_.blood_uptake_factor(l);
-        mass = 0., op = 0., uptake = 0., amount = 0.;
+        // Dispersed drug dissolving in this cell: f = r (S - K u).
+        const int    region      = region_of(cell);
+        const bool   dissolves   = region >= 0 && dissolving_[region];
+        const double r_per_h     = dissolves ? dispersion_[region].dissolution_rate_per_h : 0.;
+        const double r_S_per_h   = dissolves ? r_per_h * dispersion_[region].solubility_mg_per_cm3 : 0.;
+        mass = 0., op = 0., uptake = 0., amount = 0., source = 0.;
         for (unsigned int q = 0; q < fe_values.n_quadrature_points; ++q)
           {
             const double w = weight(fe_values.quadrature_point(q)) * fe_values.JxW(q);
@@ -477,11 +486,13 @@ namespace dermatwin::fem
                 const double phi_i = fe_values.shape_value(i, q);
                 uptake(i) += k * K * phi_i * w;
                 amount(i) += K * phi_i * w;
+                source(i) += r_S_per_h * phi_i * w;
                 for (unsigned int j = 0; j < n; ++j)
                   {
                     const double m = K * phi_i * fe_values.shape_value(j, q) * w;
                     mass(i, j) += m;
-                    op(i, j) += k * m + K * D * (fe_values.shape_grad(i, q) * fe_values.shape_grad(j, q)) * w;
+                    op(i, j) += (k + r_per_h) * m +
+                                K * D * (fe_values.shape_grad(i, q) * fe_values.shape_grad(j, q)) * w;
                   }
               }
           }
@@ -489,8 +500,10 @@ namespace dermatwin::fem
           {
             add_owned(uptake_, dofs[i], uptake(i));
             add_owned(role_amount_[int(layer.role)], dofs[i], amount(i));
-            if (const int region = region_of(cell); region >= 0)
+            if (region >= 0)
               add_owned(region_amount_[region], dofs[i], amount(i));
+            if (dissolves)
+              add_owned(source_, dofs[i], source(i));
             for (unsigned int j = 0; j < n; ++j)
               {
                 if (setup_.fixed_top_concentration && top_dofs_.is_element(dofs[j]))
@@ -502,6 +515,9 @@ namespace dermatwin::fem
           }
         if (cell->is_locally_owned())
           {
+            if (dissolves)
+              for (const double f : source)
+                source_total_mg_per_h_[region] += f;
             operator_full_.add(dofs, op);
             constraints_.distribute_local_to_global(mass, dofs, mass_c_);
             constraints_.distribute_local_to_global(op, dofs, operator_c_);
@@ -510,8 +526,10 @@ namespace dermatwin::fem
     for (LA::SparseMatrix *m : {&operator_full_, &mass_c_, &operator_c_})
       m->compress(VectorOperation::add);
     for (LA::MPI::Vector *v :
-         {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_})
+         {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_, &source_})
       v->compress(VectorOperation::insert);
+    for (double &total : source_total_mg_per_h_)
+      total = Utilities::MPI::sum(total, comm);
     for (auto *functionals : {&role_amount_, &region_amount_})
       for (LA::MPI::Vector &v : *functionals)
         v.compress(VectorOperation::insert);
@@ -625,7 +643,8 @@ namespace dermatwin::fem
   }
 
   template <int dim>
-  void SkinBlock<dim>::project(const std::function<double(const typename DoFHandler<dim>::active_cell_iterator &)> &new_concentration)
+  void SkinBlock<dim>::project(const std::function<double(const typename DoFHandler<dim>::active_cell_iterator &)> &new_concentration,
+                               const bool increment)
   {
     // delta solves M delta = (c_new - K u, phi) over the cells that get a new
     // concentration: the amount afterwards is exactly the old one outside
@@ -643,7 +662,7 @@ namespace dermatwin::fem
       if (cell->is_locally_owned() && cell_active(cell))
         {
           const double c_new = new_concentration(cell);
-          if (c_new < 0)
+          if (c_new < 0 && !increment)
             continue;
           const FEValues<dim> &fe_values = lumped_values.reinit(cell);
           u_q.resize(fe_values.n_quadrature_points);
@@ -652,7 +671,7 @@ namespace dermatwin::fem
           local = 0.;
           for (unsigned int q = 0; q < fe_values.n_quadrature_points; ++q)
             for (unsigned int i = 0; i < n; ++i)
-              local(i) += (c_new - K * u_q[q]) * fe_values.shape_value(i, q) *
+              local(i) += (increment ? c_new : c_new - K * u_q[q]) * fe_values.shape_value(i, q) *
                           weight(fe_values.quadrature_point(q)) * fe_values.JxW(q);
           cell->get_dof_indices(dofs);
           constraints_.distribute_local_to_global(local, dofs, rhs);
@@ -668,14 +687,23 @@ namespace dermatwin::fem
   }
 
   template <int dim>
-  void SkinBlock<dim>::apply_patch(const unsigned int p, const double c0)
+  void SkinBlock<dim>::apply_patch(const unsigned int p, const double c0, const DispersedDrug &dispersed)
   {
     if (!(c0 >= 0) || !std::isfinite(c0))
       throw std::invalid_argument("apply_patch: concentration must be finite and >= 0");
+    if (!(std::isfinite(dispersed.amount_mg) && dispersed.amount_mg >= 0))
+      throw std::invalid_argument("apply_patch: dispersed drug must be finite and >= 0");
+    if (dispersed.amount_mg > 0 &&
+        !(dispersed.solubility_mg_per_cm3 > 0 && std::isfinite(dispersed.solubility_mg_per_cm3) &&
+          dispersed.dissolution_rate_per_h > 0 && std::isfinite(dispersed.dissolution_rate_per_h)))
+      throw std::invalid_argument("apply_patch: dispersed drug needs a solubility > 0 and a dissolution rate > 0");
     if (applied_.at(p))
       throw std::logic_error("apply_patch: patch already on the skin");
     // Frozen DoFs of the region hold no drug (they are zero until now).
-    applied_[p] = true;
+    applied_[p]      = true;
+    dispersion_[p]   = dispersed;
+    dispersed_mg_[p] = dispersed.amount_mg;
+    dissolving_[p]   = dispersed.amount_mg > 0;
     assemble_configuration();
     project([&](const auto &cell) { return region_of(cell) == int(p) ? c0 : -1.; });
   }
@@ -685,8 +713,10 @@ namespace dermatwin::fem
   {
     if (!applied_.at(p))
       throw std::logic_error("remove_patch: patch not on the skin");
-    const double removed = patch_amount_mg(p);
-    applied_[p] = false;
+    const double removed = patch_amount_mg(p) + dispersed_mg_[p];
+    applied_[p]      = false;
+    dissolving_[p]   = false;
+    dispersed_mg_[p] = 0;
     assemble_configuration();
     // The region's own DoFs leave with the patch.
     for (const auto i : owned_)
@@ -695,6 +725,27 @@ namespace dermatwin::fem
     u_.compress(VectorOperation::insert);
     update_ghosts();
     return removed;
+  }
+
+  template <int dim>
+  double SkinBlock<dim>::dissolution_rate_mg_per_h(const unsigned int p) const
+  {
+    if (!dissolving_.at(p))
+      return 0.;
+    return source_total_mg_per_h_[p] - dispersion_[p].dissolution_rate_per_h * (region_amount_[p] * u_);
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::stop_dissolution(const unsigned int p)
+  {
+    if (!dissolving_.at(p))
+      return;
+    const double rest = dispersed_mg_[p];
+    dissolving_[p]    = false;
+    dispersed_mg_[p]  = 0;
+    assemble_configuration();
+    const double increment = rest / patch_volume_cm3_[p];
+    project([&](const auto &cell) { return region_of(cell) == int(p) ? increment : 0.; }, true);
   }
 
   template <int dim>
@@ -711,7 +762,7 @@ namespace dermatwin::fem
     const double    theta = implicit_euler ? 1. : 0.5;
     LA::MPI::Vector rhs(owned_, setup_.communicator), delta(owned_, setup_.communicator);
     multiply(operator_full_, u_, rhs);
-    rhs *= -h_h;
+    rhs.sadd(-h_h, h_h, source_);
     constraints_.set_zero(rhs);
     solve(system(theta * h_h), delta, rhs);
     constraints_.distribute(delta);
@@ -719,6 +770,10 @@ namespace dermatwin::fem
     LA::MPI::Vector u_theta(u_);
     u_theta.add(theta, delta);
     absorbed_mg_ += h_h * (uptake_ * u_theta);
+    for (unsigned int p = 0; p < dissolving_.size(); ++p)
+      if (dissolving_[p])
+        dispersed_mg_[p] -= h_h * (source_total_mg_per_h_[p] -
+                                   dispersion_[p].dissolution_rate_per_h * (region_amount_[p] * u_theta));
     if (setup_.fixed_top_concentration)
       entered_mg_ += mass_top_ * delta + h_h * (operator_top_ * u_theta);
     if (setup_.sink_bottom)
@@ -797,14 +852,23 @@ namespace dermatwin::fem
       }
     LA::MPI::Vector r(owned_, comm);
     multiply(operator_full_, u_, r);
-    r *= -1.;
+    r.sadd(-1., 1., source_);
     constraints_.set_zero(r);
 
     Rates rates;
     rates.to_blood  = uptake_ * u_;
     rates.into_skin = rate_in_ * r + (setup_.fixed_top_concentration ? operator_top_ * u_ : 0.);
+    // Drug that dissolves leaves the dispersed phase, not the dissolved one.
+    for (unsigned int p = 0; p < dissolving_.size(); ++p)
+      rates.into_skin += dissolution_rate_mg_per_h(p);
     rates.out       = rate_out_ * r - (setup_.sink_bottom ? operator_bottom_ * u_ : 0.);
     return rates;
+  }
+
+  template <int dim>
+  double SkinBlock<dim>::to_blood_mg_per_h() const
+  {
+    return uptake_ * u_;
   }
 
   template <int dim>

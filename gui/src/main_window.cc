@@ -445,9 +445,18 @@ namespace dermatwin::gui
         if (!file.open(QIODevice::WriteOnly) || file.write(content.data(), qint64(content.size())) != qint64(content.size()))
           return show_error(tr("Cannot write %1").arg(name), QString());
       }
+    // fields/fields.pvd, or with one axisymmetric disc per application
+    // fields/application_N/fields.pvd: the first application's series.
+    QString pvd;
+    for (const auto &file : files)
+      if (QString::fromStdString(file.first).endsWith("fields.pvd"))
+        {
+          pvd = fields_dir_->filePath(QString::fromStdString(file.first));
+          break;
+        }
     QString error;
-    if (!field_->load(fields_dir_->filePath("fields/fields.pvd"), error))
-      return show_error(error, QString());
+    if (pvd.isEmpty() || !field_->load(pvd, error))
+      return show_error(pvd.isEmpty() ? tr("The run wrote no field series") : error, QString());
     field_page_->setCurrentWidget(field_);
   }
 

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The time loop of a multi-D scenario (simulation.geometry axisymmetric or
-// 3d): one fem::SkinBlock carrying every patch, Crank-Nicolson steps with
+// 3d): in 3d one fem::SkinBlock carrying every patch; axisymmetric, one disc
+// of skin per application (they do not interact, as the 1D columns; a Franz
+// cell is one disc). Crank-Nicolson steps with
 // step sizes growing 4-fold from max_step_h / 4^3 up to max_step_h after every
 // event, each of those ramp steps taken as two implicit-Euler half steps
 // (Rannacher 1984), and the PK model
 // driven by the absorbed amount of each step (one-way coupling: the blood is
-// a sink for the skin). Output rows and summary mean what they mean in 1D.
+// a sink for the skin). Dispersed drug dissolves while it lasts; the step
+// that uses it up is shortened to end there (an event like a removal).
+// Output rows and summary mean what they mean in 1D.
 #include <dermatwin/fem/skin_block.h>
 #include <dermatwin/pk/compartment_model.h>
 
 #include <deal.II/base/data_out_base.h>
+
+#include <unsupported/Eigen/MatrixFunctions>
 
 #include "scenario_summary.h"
 
@@ -43,31 +49,77 @@ namespace dermatwin::studies
     constexpr unsigned int ramp_factor = 4;
     constexpr unsigned int ramp_levels = 3;
 
-    fem::BlockSetup block_setup(const ScenarioPlan &plan, const MPI_Comm comm)
+    /// The block of skin carrying footprint @p footprint alone (axisymmetric,
+    /// in vivo), or every footprint (@p footprint < 0: 3d, or a Franz cell).
+    fem::BlockSetup block_setup(const ScenarioPlan &plan, const MPI_Comm comm, const int footprint)
     {
-      const ColumnPlan &first = plan.columns.at(0);
       const MultiDPlan &m     = plan.multid;
+      const auto        first = std::find_if(plan.columns.begin(), plan.columns.end(), [&](const ColumnPlan &c) {
+        return footprint < 0 || c.footprint == unsigned(footprint);
+      });
       fem::BlockSetup   b;
-      b.layers                           = first.setup.layers;
-      b.initial_concentration_mg_per_cm3 = first.setup.initial_concentration_mg_per_cm3;
-      b.footprints                       = m.footprints;
-      b.fixed_top_concentration          = first.setup.fixed_top_concentration;
-      b.donor_concentration_mg_per_cm3   = first.setup.donor_concentration_mg_per_cm3;
-      b.donor_vehicle_partition_coeff    = first.setup.donor_vehicle_partition_coeff;
-      b.sink_bottom                      = first.setup.sink_bottom;
-      b.domain_radius_cm                 = m.domain_radius_cm;
+      b.layers                           = first->setup.layers;
+      b.initial_concentration_mg_per_cm3 = first->setup.initial_concentration_mg_per_cm3;
+      b.footprints = footprint < 0 ? m.footprints : std::vector<fem::PatchFootprint>{m.footprints.at(footprint)};
+      b.fixed_top_concentration          = first->setup.fixed_top_concentration;
+      b.donor_concentration_mg_per_cm3   = first->setup.donor_concentration_mg_per_cm3;
+      b.donor_vehicle_partition_coeff    = first->setup.donor_vehicle_partition_coeff;
+      b.sink_bottom                      = first->setup.sink_bottom;
+      b.domain_radius_cm = footprint < 0 ? m.domain_radius_cm : m.domain_radii_cm.at(footprint);
       b.domain_size_x_cm                 = m.domain_size_x_cm;
       b.domain_size_y_cm                 = m.domain_size_y_cm;
-      b.fe_degree                        = first.setup.fe_degree;
-      b.depth_mesh                       = first.setup.mesh;
+      b.fe_degree                        = first->setup.fe_degree;
+      b.depth_mesh                       = first->setup.mesh;
       b.lateral_mesh                     = m.lateral_mesh;
       b.global_refinements               = m.global_refinements;
       b.communicator                     = comm;
-      for (const ColumnPlan &c : plan.columns)
-        if (c.setup.dispersed_mg_per_cm2 > 0)
-          throw std::invalid_argument("dispersed drug is not available for geometry " + m.geometry);
       return b;
     }
+
+    /// Dissolved concentration and dispersed drug of a patch of @p volume_cm3
+    /// as meshed holding the column's load: dissolved up to the solubility.
+    std::pair<double, fem::DispersedDrug> patch_contents(const ColumnPlan &column, const double volume_cm3)
+    {
+      const fem::ColumnSetup &c          = column.setup;
+      const double            per_volume = column.load_mg / volume_cm3;
+      fem::DispersedDrug      dispersed;
+      if (c.dispersed_mg_per_cm2 > 0 && per_volume > c.patch_solubility_mg_per_cm3)
+        {
+          dispersed.amount_mg              = column.load_mg - c.patch_solubility_mg_per_cm3 * volume_cm3;
+          dispersed.solubility_mg_per_cm3  = c.patch_solubility_mg_per_cm3;
+          dispersed.dissolution_rate_per_h = c.dissolution_rate_per_h;
+          return {c.patch_solubility_mg_per_cm3, dispersed};
+        }
+      return {per_volume, dispersed};
+    }
+
+    /// The blood over one skin step of length h, fed at a rate that varies
+    /// linearly from r0 to r1 (Crank-Nicolson: the rates at the step ends,
+    /// whose mean times h is exactly the absorbed amount of the step;
+    /// implicit Euler: constant): A(h) = E [A; r0; r1 - r0] with E the
+    /// exponential of the augmented rate matrix, computed once per h.
+    class LinearInputPropagator
+    {
+    public:
+      LinearInputPropagator(const pk::CompartmentModel &model, const double h_h)
+      {
+        const Eigen::Index n = model.n_compartments();
+        Eigen::MatrixXd    m = Eigen::MatrixXd::Zero(n + 2, n + 2);
+        m.topLeftCorner(n, n) = model.rate_matrix() * h_h;
+        m(0, n)               = h_h;
+        m(n, n + 1)           = 1.;
+        exponential_          = m.exp().topRows(n);
+      }
+      Eigen::VectorXd step(const Eigen::VectorXd &amounts_mg, const double r0_mg_per_h, const double r1_mg_per_h) const
+      {
+        const Eigen::Index n = amounts_mg.size();
+        return exponential_.leftCols(n) * amounts_mg + exponential_.col(n) * r0_mg_per_h +
+               exponential_.col(n + 1) * (r1_mg_per_h - r0_mg_per_h);
+      }
+
+    private:
+      Eigen::MatrixXd exponential_;
+    };
 
     template <int dim>
     class BlockRunner
@@ -75,10 +127,34 @@ namespace dermatwin::studies
     public:
       BlockRunner(const ScenarioPlan &plan, const MPI_Comm comm)
         : plan_(plan)
-        , block_(block_setup(plan, comm))
+        , placement_(plan.columns.size())
         , applied_(plan.columns.size(), false)
         , attached_(plan.columns.size(), false)
       {
+        const bool disc_per_patch = dim == 2 && !plan.in_vitro;
+        if (!disc_per_patch)
+          {
+            blocks_.push_back(std::make_unique<fem::SkinBlock<dim>>(block_setup(plan, comm, -1)));
+            block_labels_.push_back("");
+            for (unsigned int c = 0; c < plan.columns.size(); ++c)
+              placement_[c] = {0, plan.columns[c].footprint};
+          }
+        else
+          {
+            // One disc per footprint that is ever applied, in footprint order.
+            std::map<unsigned int, unsigned int> block_of;
+            for (const ColumnPlan &c : plan.columns)
+              if (block_of.emplace(c.footprint, block_of.size()).second)
+                {
+                  blocks_.push_back(std::make_unique<fem::SkinBlock<dim>>(block_setup(plan, comm, c.footprint)));
+                  block_labels_.push_back("application_" + std::to_string(c.footprint) + "/");
+                }
+            for (unsigned int c = 0; c < plan.columns.size(); ++c)
+              placement_[c] = {block_of.at(plan.columns[c].footprint), 0};
+            if (blocks_.size() == 1)
+              block_labels_[0].clear();
+          }
+        field_times_.resize(blocks_.size());
         if (plan.disposition)
           {
             pk_.emplace(*plan.disposition);
@@ -122,7 +198,16 @@ namespace dermatwin::studies
             double       h    = ladder_step();
             if (t_ + h > stop - 0.01 * h)
               h = stop - t_;
-            take_step(h);
+            // A step that would use up dispersed drug ends where it is used up
+            // (predicted from the current dissolution rate; the small rest,
+            // of either sign, is settled by stop_dissolution).
+            const double depletion_h = time_to_depletion_h();
+            const bool   depletes    = depletion_h <= 1.1 * h;
+            h                        = std::min(h, depletion_h);
+            if (h > 0)
+              take_step(h);
+            if (depletes || any_overrun())
+              end_used_up_dissolution(h);
             if (std::abs(t_ - next_field_time()) <= 1e-9 * std::max(1., t_))
               write_fields();
           }
@@ -133,19 +218,20 @@ namespace dermatwin::studies
       {
         if (on_ramp())
           {
-            advance_block(h / 2, true);
-            advance_block(h / 2, true);
+            advance_blocks(h / 2, true);
+            advance_blocks(h / 2, true);
           }
         else
-          advance_block(h, false);
+          advance_blocks(h, false);
         ++steps_since_event_;
       }
 
-      /// One step of the skin block and of the blood it feeds.
-      void advance_block(const double h, const bool implicit_euler)
+      /// One step of the skin blocks and of the blood they feed.
+      void advance_blocks(const double h, const bool implicit_euler)
       {
-        const double before = block_.absorbed_mg();
-        block_.step(h, implicit_euler);
+        const double before = absorbed_mg(), rate_before = to_blood_mg_per_h();
+        for (auto &block : blocks_)
+          block->step(h, implicit_euler);
         if (pk_)
           {
             auto found = propagators_.find(h);
@@ -153,53 +239,172 @@ namespace dermatwin::studies
               {
                 if (propagators_.size() > 64)
                   propagators_.clear();
-                found = propagators_.emplace(h, pk::ExactStepPropagator(*pk_, h)).first;
+                found = propagators_.emplace(h, LinearInputPropagator(*pk_, h)).first;
               }
             // The blood receives exactly the absorbed amount of the step.
-            amounts_ = found->second.step(amounts_, (block_.absorbed_mg() - before) / h);
+            const double mean = (absorbed_mg() - before) / h;
+            const double r0 = implicit_euler ? mean : rate_before, r1 = implicit_euler ? mean : 2 * mean - r0;
+            const Eigen::VectorXd start = amounts_;
+            amounts_ = found->second.step(start, r0, r1);
+            track_peak(start, h, r0, r1);
           }
         t_ += h;
         ++result_.summary.time_steps;
         if (implicit_euler)
           ++result_.summary.euler_substeps;
-        if (pk_)
+      }
+
+      /// d(central amount)/dt [mg/h] at amounts @p a with input @p r.
+      double central_rate(const Eigen::VectorXd &a, const double r) const
+      {
+        return pk_->rate_matrix().row(0).dot(a) + r;
+      }
+
+      /// Cmax over the step from t_ that starts at @p start with input rate
+      /// r0 -> r1: the step end, or, if the plasma level turns inside the
+      /// step, the root of its derivative (Illinois method).
+      void track_peak(const Eigen::VectorXd &start, const double h, const double r0, const double r1)
+      {
+        auto consider = [&](const Eigen::VectorXd &a, const double t) {
+          const double c = pk_->plasma_concentration_ng_per_mL(a);
+          if (c > peak_ng_per_mL_)
+            peak_ng_per_mL_ = c, peak_h_ = t;
+        };
+        consider(amounts_, t_ + h);
+        const double g0 = central_rate(start, r0), g1 = central_rate(amounts_, r1);
+        if (!(g0 > 0 && g1 < 0))
+          return;
+        auto at = [&](const double s) { return pk_->propagate_linear_input(start, s, r0, r0 + (r1 - r0) * s / h); };
+        auto slope = [&](const double s) { return central_rate(at(s), r0 + (r1 - r0) * s / h); };
+        double a = 0, b = h, ga = g0, gb = g1, s = h, previous = 0;
+        int    side = 0;
+        for (int it = 0; it < 60 && std::abs(s - previous) > 1e-10 * h; ++it)
           {
-            const double c = pk_->plasma_concentration_ng_per_mL(amounts_);
-            if (c > peak_ng_per_mL_)
-              peak_ng_per_mL_ = c, peak_h_ = t_;
+            previous        = s;
+            s               = (a * gb - b * ga) / (gb - ga);
+            const double gs = slope(s);
+            if (gs > 0)
+              {
+                a = s, ga = gs;
+                if (side == 1)
+                  gb /= 2;
+                side = 1;
+              }
+            else
+              {
+                b = s, gb = gs;
+                if (side == -1)
+                  ga /= 2;
+                side = -1;
+              }
+            if (gs == 0)
+              break;
           }
+        consider(at(s), t_ + s);
+      }
+
+      double to_blood_mg_per_h() const
+      {
+        double sum = 0;
+        for (const auto &block : blocks_)
+          sum += block->to_blood_mg_per_h();
+        return sum;
       }
 
       void handle(const Event &event)
       {
-        const ColumnPlan &column = plan_.columns[event.column];
+        const ColumnPlan    &column = plan_.columns[event.column];
+        fem::SkinBlock<dim> &block  = *blocks_[placement_[event.column].block];
+        const unsigned int   patch  = placement_[event.column].footprint;
         if (event.kind == Event::coefficients)
-          // One skin temperature for the whole block (the study parser
-          // makes every application of a 3d block share one history).
-          block_.set_coefficient_scales(column.coefficient_changes[event.change].scales);
+          // One skin temperature per block (the study parser makes every
+          // application of a 3d block share one history).
+          block.set_coefficient_scales(column.coefficient_changes[event.change].scales);
         else if (event.kind == Event::apply)
           {
             // The temperature from apply_h on is part of the application
             // (schedule() lists only the later changes).
             for (const CoefficientChange &change : column.coefficient_changes)
               if (change.t_h <= column.apply_h)
-                block_.set_coefficient_scales(change.scales);
+                block.set_coefficient_scales(change.scales);
             if (!plan_.in_vitro)
-              block_.apply_patch(column.footprint,
-                                 column.load_mg / block_.patch_volume_cm3(column.footprint));
+              {
+                const auto [dissolved, dispersed] = patch_contents(column, block.patch_volume_cm3(patch));
+                block.apply_patch(patch, dissolved, dispersed);
+              }
             loaded_mg_ += column.load_mg;
             applied_[event.column] = attached_[event.column] = true;
           }
         else
           {
-            removed_mg_ += block_.remove_patch(column.footprint);
+            removed_mg_ += block.remove_patch(patch);
             attached_[event.column] = false;
           }
+        restart();
+      }
+
+    private:
+      /// After an event: the step sizes ramp up again from the smallest.
+      void restart()
+      {
         steps_since_event_ = 0;
         last_event_h_      = t_;
       }
 
-    private:
+      double absorbed_mg() const
+      {
+        double sum = 0;
+        for (const auto &block : blocks_)
+          sum += block->absorbed_mg();
+        return sum;
+      }
+
+      /// Shortest time until a dissolving patch runs out of dispersed drug
+      /// at its current dissolution rate [h] (infinity if none).
+      double time_to_depletion_h() const
+      {
+        double shortest = std::numeric_limits<double>::infinity();
+        for (const auto &block : blocks_)
+          for (unsigned int p = 0; p < block->setup().footprints.size(); ++p)
+            if (block->dissolving(p))
+              {
+                const double rate = block->dissolution_rate_mg_per_h(p);
+                if (rate > 0)
+                  shortest = std::min(shortest, std::max(0., block->dispersed_mg(p)) / rate);
+              }
+        return shortest;
+      }
+
+      bool any_overrun() const
+      {
+        for (const auto &block : blocks_)
+          for (unsigned int p = 0; p < block->setup().footprints.size(); ++p)
+            if (block->dissolving(p) && block->dispersed_mg(p) <= 0)
+              return true;
+        return false;
+      }
+
+      /// Ends dissolution in the patches whose dispersed drug is used up:
+      /// overrun, or what is left would dissolve within a tenth of the step
+      /// @p h_h just taken.
+      void end_used_up_dissolution(const double h_h)
+      {
+        bool ended = false;
+        for (auto &block : blocks_)
+          for (unsigned int p = 0; p < block->setup().footprints.size(); ++p)
+            if (block->dissolving(p))
+              {
+                const double rate = block->dissolution_rate_mg_per_h(p);
+                if (block->dispersed_mg(p) <= 0.1 * h_h * std::max(rate, 0.))
+                  {
+                    block->stop_dissolution(p);
+                    ended = true;
+                  }
+              }
+        if (ended)
+          restart();
+      }
+
       Snapshot snapshot() const
       {
         Snapshot s;
@@ -212,14 +417,21 @@ namespace dermatwin::studies
           }
         if (plan_.in_vitro) // the donor stays on the whole skin
           s.area_in = s.area_all = plan_.columns[0].area_cm2;
-        const typename fem::SkinBlock<dim>::Rates rates = block_.rates();
+        typename fem::SkinBlock<dim>::Rates rates;
+        for (const auto &block : blocks_)
+          {
+            const typename fem::SkinBlock<dim>::Rates r = block->rates();
+            rates.into_skin += r.into_skin, rates.out += r.out, rates.to_blood += r.to_blood;
+            s.patch += block->amount_mg(fem::LayerRole::patch) + block->amount_mg(fem::LayerRole::donor);
+            for (unsigned int p = 0; p < block->setup().footprints.size(); ++p)
+              s.patch += block->dispersed_mg(p);
+            s.skin += block->amount_mg(fem::LayerRole::skin);
+            s.delivered_out += plan_.in_vitro ?
+                                 block->permeated_mg() + block->amount_mg(fem::LayerRole::receptor) :
+                                 block->absorbed_mg();
+            s.entered += block->entered_mg();
+          }
         s.input_mg_per_h = rates.to_blood;
-        s.patch          = block_.amount_mg(fem::LayerRole::patch) + block_.amount_mg(fem::LayerRole::donor);
-        s.skin           = block_.amount_mg(fem::LayerRole::skin);
-        s.delivered_out  = plan_.in_vitro ?
-                             block_.permeated_mg() + block_.amount_mg(fem::LayerRole::receptor) :
-                             block_.absorbed_mg();
-        s.entered        = block_.entered_mg();
         if (s.area_in > 0)
           s.flux_in = rates.into_skin / s.area_in;
         if (s.area_all > 0)
@@ -240,9 +452,12 @@ namespace dermatwin::studies
         append_output_row(ts, t_, plasma_ng_per_mL(), s, removed_mg_, plan_.donor_concentration_mg_per_mL > 0);
         if (t_ > last_event_h_)
           {
-            const auto [lo, hi] = block_.u_range();
-            lowest_u_           = std::min(lowest_u_, lo);
-            highest_u_          = std::max(highest_u_, hi);
+            for (const auto &block : blocks_)
+              {
+                const auto [lo, hi] = block->u_range();
+                lowest_u_           = std::min(lowest_u_, lo);
+                highest_u_          = std::max(highest_u_, hi);
+              }
             if (ts.plasma_ng_per_mL.back() < 0)
               lowest_u_ = std::min(lowest_u_, ts.plasma_ng_per_mL.back());
           }
@@ -259,23 +474,30 @@ namespace dermatwin::studies
         return (fields_written_) * every;
       }
 
+      /// fields/ (one block) or fields/application_N/ (a disc per application).
       void write_fields()
       {
         char base[32];
         std::snprintf(base, sizeof base, "fields_%05u", fields_written_);
-        for (auto &[name, text] : block_.field_files(base))
-          result_.field_files.emplace_back("fields/" + name, std::move(text));
-        field_times_.emplace_back(t_, std::string(base) + ".pvtu");
+        for (unsigned int b = 0; b < blocks_.size(); ++b)
+          {
+            for (auto &[name, text] : blocks_[b]->field_files(base))
+              result_.field_files.emplace_back("fields/" + block_labels_[b] + name, std::move(text));
+            field_times_[b].emplace_back(t_, std::string(base) + ".pvtu");
+          }
         ++fields_written_;
       }
 
       void finish_fields()
       {
-        if (field_times_.empty() || result_.field_files.empty())
+        if (fields_written_ == 0 || result_.field_files.empty())
           return; // nothing, or not rank 0
-        std::ostringstream pvd;
-        dealii::DataOutBase::write_pvd_record(pvd, field_times_);
-        result_.field_files.emplace_back("fields/fields.pvd", pvd.str());
+        for (unsigned int b = 0; b < blocks_.size(); ++b)
+          {
+            std::ostringstream pvd;
+            dealii::DataOutBase::write_pvd_record(pvd, field_times_[b]);
+            result_.field_files.emplace_back("fields/" + block_labels_[b] + "fields.pvd", pvd.str());
+          }
       }
 
       void summarise()
@@ -284,8 +506,12 @@ namespace dermatwin::studies
         Summary          &s   = result_.summary;
         const Snapshot    end = snapshot();
         summarise_amounts(s, end, loaded_mg_, removed_mg_, plan_.donor_concentration_mg_per_mL > 0);
-        s.dof_count         = block_.n_dofs();
-        s.linear_iterations = block_.total_iterations();
+        s.dof_count = s.linear_iterations = 0;
+        for (const auto &block : blocks_)
+          {
+            s.dof_count += block->n_dofs();
+            s.linear_iterations += block->total_iterations();
+          }
         s.min_concentration_relative = highest_u_ > 0 ? std::min(0., lowest_u_) / highest_u_ : 0.;
         if (pk_)
           {
@@ -294,7 +520,7 @@ namespace dermatwin::studies
             s.cmax_ng_per_mL = std::max(c[top], peak_ng_per_mL_);
             s.tmax_h         = peak_ng_per_mL_ >= c[top] ? peak_h_ : ts.time_h[top];
             // Linear PK: eliminated = absorbed - in the body = CL * AUC.
-            const double eliminated_mg = block_.absorbed_mg() - amounts_.sum();
+            const double eliminated_mg = absorbed_mg() - amounts_.sum();
             s.auc_0_last_ng_h_per_mL =
               eliminated_mg / plan_.disposition->clearance_L_per_h * mg_to_ug;
             s.apparent_half_life_after_removal_h = half_life_after_removal(plan_, ts);
@@ -303,16 +529,24 @@ namespace dermatwin::studies
           fit_steady_permeation(ts, plan_.donor_concentration_mg_per_mL, s);
       }
 
-      const ScenarioPlan                     &plan_;
-      fem::SkinBlock<dim>                     block_;
-      std::optional<pk::CompartmentModel>     pk_;
-      Eigen::VectorXd                         amounts_;
-      std::map<double, pk::ExactStepPropagator> propagators_;
-      std::vector<bool>                       applied_, attached_;
+      /// Which block carries a column's patch, and which footprint of it.
+      struct Placement
+      {
+        unsigned int block = 0, footprint = 0;
+      };
+
+      const ScenarioPlan                                 &plan_;
+      std::vector<std::unique_ptr<fem::SkinBlock<dim>>>  blocks_;
+      std::vector<std::string>                           block_labels_; ///< field subfolder ("" or ".../")
+      std::vector<Placement>                             placement_;    ///< per column
+      std::optional<pk::CompartmentModel>                pk_;
+      Eigen::VectorXd                                    amounts_;
+      std::map<double, LinearInputPropagator>            propagators_;
+      std::vector<bool>                                  applied_, attached_;
       double       t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0;
       double       peak_ng_per_mL_ = -1, peak_h_ = 0, lowest_u_ = 0, highest_u_ = 0;
       unsigned int steps_since_event_ = 0, fields_written_ = 0;
-      std::vector<std::pair<double, std::string>> field_times_;
+      std::vector<std::vector<std::pair<double, std::string>>> field_times_; ///< per block
       Result       result_;
     };
   } // namespace

@@ -40,23 +40,6 @@ namespace dermatwin::studies::internal
       return {R, R};
     }
 
-    /// Load per volume above the patch solubility: dispersed drug.
-    bool has_dispersed_drug(const ApplicationSpec &a, const materials::Library &library)
-    {
-      double load_mg, area_cm2, thickness_um, solubility;
-      if (a.patch)
-        load_mg = a.patch->drug_load_mg, area_cm2 = a.patch->area_cm2,
-        thickness_um = a.patch->thickness_um, solubility = a.patch->solubility_mg_per_mL;
-      else
-        {
-          const materials::Record &p = library.product(a.product);
-          load_mg = p.value("drug_load_mg"), area_cm2 = p.value("area_cm2");
-          thickness_um = p.value("patch.thickness_um");
-          solubility   = p.value("patch.solubility_mg_per_mL");
-        }
-      return load_mg / (area_cm2 * thickness_um * 1e-4) > solubility;
-    }
-
     /// The same skin temperature history in absolute time (a multi-D block
     /// has one temperature): none for both, or the same apply_h, repeats and
     /// temperature table.
@@ -105,10 +88,6 @@ namespace dermatwin::studies::internal
     {
       const std::string &g    = s.simulation.geometry;
       const YAML::Node   apps = root["application"];
-      if (g == "axisymmetric" && s.applications.size() > 1)
-        r.fail(apps[1], "application",
-               "axisymmetric takes exactly one patch (got " + std::to_string(s.applications.size()) +
-                 "); use simulation.geometry: 3d for several patches");
       std::vector<std::pair<double, double>> centre, half;
       for (std::size_t i = 0; i < s.applications.size(); ++i)
         {
@@ -120,14 +99,10 @@ namespace dermatwin::studies::internal
               if (a.shape != "round")
                 r.fail(apps[i]["shape"], p + "shape", "axisymmetric needs a round patch (allowed: round; use 3d for rectangles)");
             }
-          if (i > 0 && !same_temperature(a, s.applications[0]))
+          if (g == "3d" && i > 0 && !same_temperature(a, s.applications[0]))
             r.fail(apps[i]["temperature_C"] ? apps[i]["temperature_C"] : apps[i], p + "temperature_C",
                    "in geometry " + g + " the block of skin has one temperature: give every application "
                    "the same apply_h and temperature_C as application.0 (or none)");
-          if (has_dispersed_drug(a, library))
-            r.fail(apps[i][a.patch ? "patch" : "product"], p + (a.patch ? "patch" : "product"),
-                   "the drug load exceeds the patch solubility (dispersed drug): not available for "
-                   "geometry " + g + " in this version (allowed: geometry 1d)");
           const double wear = a.remove_h ? *a.remove_h - a.apply_h :
                               (!a.patch && library.product(a.product).has("wear_time_h") ?
                                  library.product(a.product).value("wear_time_h") :
@@ -147,11 +122,12 @@ namespace dermatwin::studies::internal
         }
       if (g == "axisymmetric")
         {
-          const double R = half[0].first;
-          if (s.simulation.domain_radius_cm && *s.simulation.domain_radius_cm < R * (1 - 1e-6))
-            r.fail(sim_key(root, "domain_radius_cm"), "simulation.domain_radius_cm",
-                   "smaller than the patch radius " + std::to_string(R) +
-                     " cm (allowed: >= R = sqrt(area/pi))");
+          // Every application has its own disc of skin.
+          for (const auto &[R, unused] : half)
+            if (s.simulation.domain_radius_cm && *s.simulation.domain_radius_cm < R * (1 - 1e-6))
+              r.fail(sim_key(root, "domain_radius_cm"), "simulation.domain_radius_cm",
+                     "smaller than the patch radius " + std::to_string(R) +
+                       " cm (allowed: >= R = sqrt(area/pi) of every patch)");
           return;
         }
       if (g != "3d")

@@ -62,6 +62,18 @@ namespace dermatwin::fem
   };
 
   /**
+   * Undissolved drug in a patch (load above the solubility of the matrix).
+   * As in SkinColumn, it dissolves at dissolution_rate_per_h * (solubility -
+   * c) per volume of patch matrix, uniformly over the patch, while any is left.
+   */
+  struct DispersedDrug
+  {
+    double amount_mg              = 0;
+    double solubility_mg_per_cm3  = 0;
+    double dissolution_rate_per_h = 0;
+  };
+
+  /**
    * Drug transport through a block of layered skin in 2D axisymmetric
    * (dim = 2: x[0] = r, x[1] = z) or 3D Cartesian (dim = 3: x, y, z), with z
    * pointing up and the top of the outermost layer at z = 0.
@@ -84,7 +96,9 @@ namespace dermatwin::fem
    *
    * Time stepping by the caller through step(h, implicit): theta scheme
    * (Crank-Nicolson, or implicit Euler for the start-up steps after an
-   * event). The absorbed (blood uptake), permeated (sink) and entered (fixed
+   * event). Dispersed drug in a patch adds the source f = r (S - K u) on the
+   * patch cells while it lasts; the caller ends it (stop_dissolution) when
+   * dispersed_mg() reaches zero. The absorbed (blood uptake), permeated (sink) and entered (fixed
    * donor) amounts are accumulated with the same theta rule from the
    * residuals of the discrete equations, so the drug amount balances to the
    * linear solver tolerance.
@@ -106,10 +120,22 @@ namespace dermatwin::fem
 
     /// Puts patch p on the skin with dissolved drug at @p concentration
     /// [mg/cm^3] (amount-exact L2 projection of the new concentration field:
-    /// the block gains exactly concentration x patch_volume_cm3(p)).
-    void apply_patch(unsigned int p, double concentration_mg_per_cm3);
-    /// Takes patch p off; returns the drug it still held [mg].
+    /// the block gains exactly concentration x patch_volume_cm3(p)) and,
+    /// optionally, dispersed drug that dissolves while the patch is on.
+    void apply_patch(unsigned int p, double concentration_mg_per_cm3, const DispersedDrug &dispersed = {});
+    /// Takes patch p off; returns the drug it still held [mg] (dissolved and
+    /// dispersed).
     double remove_patch(unsigned int p);
+    /// Dispersed drug left in patch p [mg] (slightly negative at the end of
+    /// a step that overran its depletion; see stop_dissolution()).
+    double dispersed_mg(unsigned int p) const { return dispersed_mg_.at(p); }
+    bool dissolving(unsigned int p) const { return dissolving_.at(p); }
+    /// Current dissolution rate of patch p [mg/h] (0 when not dissolving).
+    double dissolution_rate_mg_per_h(unsigned int p) const;
+    /// Ends dissolution in patch p: what dispersed_mg() still says (either
+    /// sign, small when called at depletion) is added to the dissolved drug
+    /// of the patch as a uniform concentration, so the amount stays exact.
+    void stop_dissolution(unsigned int p);
     /// Scales every layer's diffusivity and blood uptake (skin temperature:
     /// Arrhenius D, blood-flow factor; see studies::thermal_coefficient_scales)
     /// relative to the setup's values; an empty vector means 1. The whole block
@@ -137,6 +163,8 @@ namespace dermatwin::fem
       double to_blood  = 0; ///< blood uptake
     };
     Rates rates() const;
+    /// Rates::to_blood alone (one dot product) [mg/h].
+    double to_blood_mg_per_h() const;
 
     /// Smallest and largest nodal value of u on DoFs that take part.
     std::pair<double, double> u_range() const;
@@ -181,8 +209,11 @@ namespace dermatwin::fem
     /// u += delta with M delta = (c_new - K u, phi) on the cells where
     /// @p new_concentration is >= 0 (amount-exact projection, with the
     /// quadrature of M).
+    /// With @p increment, the cells' concentration is raised by the value
+    /// instead (M delta = (dc, phi)).
     void project(const std::function<double(
-                   const typename dealii::DoFHandler<dim>::active_cell_iterator &)> &new_concentration);
+                   const typename dealii::DoFHandler<dim>::active_cell_iterator &)> &new_concentration,
+                 bool increment = false);
 
     BlockSetup setup_;
     CoefficientScales scales_;
@@ -198,6 +229,10 @@ namespace dermatwin::fem
     /// the top and bottom faces; uptake functional (k K, phi_i).
     dealii::TrilinosWrappers::MPI::Vector mass_top_, operator_top_, mass_bottom_, operator_bottom_,
       uptake_;
+    /// Dissolution source (r S, phi_i) of the dissolving patches, and its
+    /// total per patch region [mg/h].
+    dealii::TrilinosWrappers::MPI::Vector source_;
+    std::vector<double>                   source_total_mg_per_h_;
     /// Amount functionals: entries (K, phi_i) over the active cells of each
     /// layer role and of each patch region, so an amount is a dot product.
     std::vector<dealii::TrilinosWrappers::MPI::Vector> role_amount_, region_amount_;
@@ -212,7 +247,9 @@ namespace dermatwin::fem
     dealii::TrilinosWrappers::MPI::Vector u_, ghosted_;
     dealii::IndexSet                      active_dofs_; ///< locally relevant DoFs taking part
     dealii::IndexSet                      top_dofs_, bottom_dofs_; ///< on the top/bottom face
-    std::vector<bool>                     applied_;
+    std::vector<bool>                     applied_, dissolving_;
+    std::vector<DispersedDrug>            dispersion_;
+    std::vector<double>                   dispersed_mg_;
     std::vector<double>                   patch_volume_cm3_;
     std::vector<int> coarse_region_; ///< patch region of each coarse cell (-1: none)
     double absorbed_mg_ = 0, permeated_mg_ = 0, entered_mg_ = 0;

@@ -49,7 +49,12 @@ namespace dermatwin::studies
   {
     std::string                       geometry = "1d";
     std::vector<fem::PatchFootprint>  footprints; ///< one per application entry (in vivo)
-    double                            domain_radius_cm = 1; ///< axisymmetric
+    /// Axisymmetric: radius of the skin disc (in vivo: of application 0's).
+    double                            domain_radius_cm = 1;
+    /// Axisymmetric in vivo: every application is a round patch on its own
+    /// disc of skin (as the 1D columns, applications do not interact); the
+    /// radius of each disc, one per footprint.
+    std::vector<double>               domain_radii_cm;
     double                            domain_size_x_cm = 1, domain_size_y_cm = 1; ///< 3d
     fem::LateralMeshOptions           lateral_mesh;
     unsigned int                      global_refinements = 0;
