@@ -6,6 +6,8 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/table.h>
+#include <deal.II/distributed/grid_refinement.h>
+#include <deal.II/distributed/solution_transfer.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/grid/grid_generator.h>
@@ -57,6 +59,8 @@ namespace dermatwin::fem
       void vmult(LA::MPI::Vector &dst, const LA::MPI::Vector &src) const { multiply(matrix, src, dst); }
     };
 
+    constexpr double pi = 3.14159265358979323846;
+
     /// The reference direction of @p cell that runs in depth (along z):
     /// the one whose edge from vertex 0 has the largest z share.
     template <int dim>
@@ -106,16 +110,37 @@ namespace dermatwin::fem
 
       const FEValues<dim> &reinit(const typename DoFHandler<dim>::active_cell_iterator &cell)
       {
-        FEValues<dim> &v = *values_[depth_direction<dim>(cell)];
-        v.reinit(cell);
-        return v;
+        current_ = values_[depth_direction<dim>(cell)].get();
+        current_->reinit(cell);
+        if (dim == 2)
+          {
+            r_min_ = r_max_ = cell->vertex(0)[0];
+            for (const auto v : cell->vertex_indices())
+              r_min_ = std::min(r_min_, cell->vertex(v)[0]), r_max_ = std::max(r_max_, cell->vertex(v)[0]);
+          }
+        return *current_;
+      }
+
+      /// The integration weight of point q besides JxW: 1 in 3D; 2 pi r in the
+      /// axisymmetric case, with Q1 at an effective radius (r_q + a + b) / 3 on
+      /// a cell spanning [a, b] in r, so that each node's weight is the exact
+      /// integral of its hat function times 2 pi r (higher degrees: the
+      /// Gauss-Lobatto points integrate that exactly already). Plain 2 pi r_q
+      /// would give a node on the axis no mass and no coupling in depth.
+      double radial_weight(const unsigned int q) const
+      {
+        if (dim == 3)
+          return 1.;
+        const double r = current_->quadrature_point(q)[0];
+        return 2 * pi * (current_->get_fe().degree == 1 ? (r + r_min_ + r_max_) / 3 : r);
       }
 
     private:
       std::vector<std::unique_ptr<FEValues<dim>>> values_;
+      FEValues<dim>                              *current_ = nullptr;
+      double                                      r_min_ = 0, r_max_ = 0;
     };
 
-    constexpr double pi = 3.14159265358979323846;
     /// CG stops at this residual reduction: far below the 1e-6 mass-balance
     /// target, so the balance is exact for practical purposes.
     constexpr double solver_reduction = 1e-11;
@@ -346,10 +371,17 @@ namespace dermatwin::fem
     dof_handler_.distribute_dofs(fe_);
     owned_ = dof_handler_.locally_owned_dofs();
     DoFTools::extract_locally_relevant_dofs(dof_handler_, relevant_);
+    hanging_.clear();
+    hanging_.reinit(relevant_);
+    DoFTools::make_hanging_node_constraints(dof_handler_, hanging_);
+    hanging_.close();
+    // The cell couplings (for the unconstrained operator) and those that
+    // condensing hanging nodes adds.
     pattern_.reinit(owned_, owned_, relevant_, setup_.communicator);
-    DoFTools::make_sparsity_pattern(dof_handler_, pattern_, AffineConstraints<double>(), false,
+    DoFTools::make_sparsity_pattern(dof_handler_, pattern_, hanging_, true,
                                     Utilities::MPI::this_mpi_process(setup_.communicator));
     pattern_.compress();
+    first_cholesky_.reset(); // a new pattern needs a new ordering
     u_.reinit(owned_, setup_.communicator);
     ghosted_.reinit(owned_, relevant_, setup_.communicator);
 
@@ -413,11 +445,7 @@ namespace dermatwin::fem
     DoFTools::extract_locally_active_dofs(dof_handler_, locally_active);
     constraints_.clear();
     constraints_.reinit(relevant_);
-    DoFTools::make_hanging_node_constraints(dof_handler_, constraints_);
-    // rates() relies on constraints without masters (C^T l = l with the
-    // constrained entries zeroed); the block's meshes are conforming.
-    if (Utilities::MPI::logical_or(constraints_.n_constraints() > 0, comm))
-      throw std::logic_error("SkinBlock: the mesh has hanging nodes");
+    constraints_.merge(hanging_);
     auto constrain = [&](const types::global_dof_index i) {
       if (!constraints_.is_constrained(i))
         constraints_.add_line(i);
@@ -434,6 +462,15 @@ namespace dermatwin::fem
         if (locally_active.is_element(i))
           constrain(i);
     constraints_.close();
+    frozen_owned_.clear();
+    for (const auto i : owned_)
+      if (!active_dofs_.is_element(i))
+        frozen_owned_.push_back(i);
+    hanging_rows_.clear();
+    for (const auto i : owned_)
+      if (const auto *entries = constraints_.get_constraint_entries(i); entries != nullptr && !entries->empty())
+        hanging_rows_.emplace_back(i, entries);
+    has_hanging_ = Utilities::MPI::logical_or(!hanging_rows_.empty(), comm);
 
     operator_full_.reinit(pattern_);
     mass_c_.reinit(pattern_);
@@ -480,7 +517,7 @@ namespace dermatwin::fem
         mass = 0., op = 0., uptake = 0., amount = 0., source = 0.;
         for (unsigned int q = 0; q < fe_values.n_quadrature_points; ++q)
           {
-            const double w = weight(fe_values.quadrature_point(q)) * fe_values.JxW(q);
+            const double w = lumped_values.radial_weight(q) * fe_values.JxW(q);
             for (unsigned int i = 0; i < n; ++i)
               {
                 const double phi_i = fe_values.shape_value(i, q);
@@ -506,11 +543,13 @@ namespace dermatwin::fem
               add_owned(source_, dofs[i], source(i));
             for (unsigned int j = 0; j < n; ++j)
               {
-                if (setup_.fixed_top_concentration && top_dofs_.is_element(dofs[j]))
-                  add_owned(mass_top_, dofs[i], mass(i, j)), add_owned(operator_top_, dofs[i], op(i, j));
-                if (setup_.sink_bottom && bottom_dofs_.is_element(dofs[j]))
-                  add_owned(mass_bottom_, dofs[i], mass(i, j)),
-                    add_owned(operator_bottom_, dofs[i], op(i, j));
+                if (setup_.fixed_top_concentration)
+                  if (const double e = face_weight(dofs[j], top_dofs_); e != 0)
+                    add_owned(mass_top_, dofs[i], e * mass(i, j)), add_owned(operator_top_, dofs[i], e * op(i, j));
+                if (setup_.sink_bottom)
+                  if (const double e = face_weight(dofs[j], bottom_dofs_); e != 0)
+                    add_owned(mass_bottom_, dofs[i], e * mass(i, j)),
+                      add_owned(operator_bottom_, dofs[i], e * op(i, j));
               }
           }
         if (cell->is_locally_owned())
@@ -643,6 +682,49 @@ namespace dermatwin::fem
   }
 
   template <int dim>
+  void SkinBlock<dim>::zero_frozen(LA::MPI::Vector &v) const
+  {
+    for (const auto i : frozen_owned_)
+      v[i] = 0.;
+    v.compress(VectorOperation::insert);
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::condense(LA::MPI::Vector &v) const
+  {
+    if (has_hanging_)
+      {
+        // Rows of hanging nodes go to their masters (possibly on other ranks).
+        LA::MPI::Vector                      moved(owned_, setup_.communicator);
+        std::vector<types::global_dof_index> rows;
+        std::vector<double>                  values;
+        for (const auto &[i, entries] : hanging_rows_)
+          for (const auto &[j, w] : *entries)
+            rows.push_back(j), values.push_back(w * v[i]);
+        moved.add(rows, values);
+        moved.compress(VectorOperation::add);
+        v += moved;
+      }
+    constraints_.set_zero(v);
+  }
+
+  template <int dim>
+  double SkinBlock<dim>::face_weight(const types::global_dof_index j, const IndexSet &face_dofs) const
+  {
+    // The hanging-node weights before merging with the Dirichlet lines
+    // (closing constraints_ drops masters that are Dirichlet DoFs).
+    if (const auto *entries = hanging_.get_constraint_entries(j); entries != nullptr && !entries->empty())
+      {
+        double weight = 0;
+        for (const auto &[k, w] : *entries)
+          if (face_dofs.is_element(k))
+            weight += w;
+        return weight;
+      }
+    return face_dofs.is_element(j) ? 1. : 0.;
+  }
+
+  template <int dim>
   void SkinBlock<dim>::project(const std::function<double(const typename DoFHandler<dim>::active_cell_iterator &)> &new_concentration,
                                const bool increment)
   {
@@ -672,7 +754,7 @@ namespace dermatwin::fem
           for (unsigned int q = 0; q < fe_values.n_quadrature_points; ++q)
             for (unsigned int i = 0; i < n; ++i)
               local(i) += (increment ? c_new : c_new - K * u_q[q]) * fe_values.shape_value(i, q) *
-                          weight(fe_values.quadrature_point(q)) * fe_values.JxW(q);
+                          lumped_values.radial_weight(q) * fe_values.JxW(q);
           cell->get_dof_indices(dofs);
           constraints_.distribute_local_to_global(local, dofs, rhs);
           any = any || c_new != 0;
@@ -682,6 +764,7 @@ namespace dermatwin::fem
       return;
     solve_mass(delta, rhs);
     constraints_.distribute(delta);
+    zero_frozen(delta);
     u_ += delta;
     update_ghosts();
   }
@@ -705,6 +788,11 @@ namespace dermatwin::fem
     dispersed_mg_[p] = dispersed.amount_mg;
     dissolving_[p]   = dispersed.amount_mg > 0;
     assemble_configuration();
+    // On an adapted mesh, DoFs of the region that hang on the skin's nodes
+    // take part from now on: give them their constrained values.
+    hanging_.distribute(u_);
+    zero_frozen(u_);
+    update_ghosts();
     project([&](const auto &cell) { return region_of(cell) == int(p) ? c0 : -1.; });
   }
 
@@ -724,6 +812,8 @@ namespace dermatwin::fem
         u_[i] = 0.;
     u_.compress(VectorOperation::insert);
     update_ghosts();
+    if (has_hanging_) // an adapted mesh: the patch's cells may be coarser than the skin's
+      refine_inactive_over_finer_cells();
     return removed;
   }
 
@@ -763,9 +853,10 @@ namespace dermatwin::fem
     LA::MPI::Vector rhs(owned_, setup_.communicator), delta(owned_, setup_.communicator);
     multiply(operator_full_, u_, rhs);
     rhs.sadd(-h_h, h_h, source_);
-    constraints_.set_zero(rhs);
+    condense(rhs);
     solve(system(theta * h_h), delta, rhs);
     constraints_.distribute(delta);
+    zero_frozen(delta);
 
     LA::MPI::Vector u_theta(u_);
     u_theta.add(theta, delta);
@@ -780,6 +871,186 @@ namespace dermatwin::fem
       permeated_mg_ -= mass_bottom_ * delta + h_h * (operator_bottom_ * u_theta);
     u_ += delta;
     update_ghosts();
+  }
+
+  template <int dim>
+  Vector<float> SkinBlock<dim>::error_indicators() const
+  {
+    // Kelly's flux-jump indicator, over the faces between two active cells of
+    // the same layer (at a layer interface u has its designed kink, and K D
+    // du/dn is continuous by the weak form), with each side's own K D (which
+    // differs only between patches at different temperatures: not here). A
+    // face with a finer neighbour is integrated over its subfaces.
+    const QGauss<dim - 1> quadrature(fe_.degree + 1);
+    const UpdateFlags     flags = update_gradients | update_normal_vectors | update_quadrature_points | update_JxW_values;
+    FEFaceValues<dim>     here(fe_, quadrature, flags), there(fe_, quadrature, update_gradients);
+    FESubfaceValues<dim>  here_sub(fe_, quadrature, flags), there_sub(fe_, quadrature, update_gradients);
+    std::vector<Tensor<1, dim>> grad_here(quadrature.size()), grad_there(quadrature.size());
+    auto KD = [&](const auto &cell) {
+      const unsigned int l = cell->material_id();
+      return setup_.layers[l].partition_coefficient * setup_.layers[l].diffusivity_cm2_per_h *
+             scales_.diffusivity_factor(l);
+    };
+    // Integral of the squared jump over one face (pair of matching face values).
+    auto jump_squared = [&](const FEFaceValuesBase<dim> &a, const FEFaceValuesBase<dim> &b, const double kd_a,
+                            const double kd_b) {
+      a.get_function_gradients(ghosted_, grad_here);
+      b.get_function_gradients(ghosted_, grad_there);
+      double sum = 0;
+      for (unsigned int q = 0; q < quadrature.size(); ++q)
+        {
+          const double jump = (kd_a * grad_here[q] - kd_b * grad_there[q]) * a.normal_vector(q);
+          sum += jump * jump * weight(a.quadrature_point(q)) * a.JxW(q);
+        }
+      return sum;
+    };
+    Vector<float> indicators(triangulation_.n_active_cells());
+    for (const auto &cell : dof_handler_.active_cell_iterators())
+      {
+        if (!cell->is_locally_owned() || !cell_active(cell))
+          continue;
+        double eta2 = 0;
+        for (const auto f : cell->face_indices())
+          {
+            if (cell->at_boundary(f))
+              continue;
+            if (cell->face(f)->has_children())
+              {
+                const unsigned int nf = cell->neighbor_of_neighbor(f);
+                for (unsigned int sf = 0; sf < cell->face(f)->n_active_descendants(); ++sf)
+                  {
+                    const auto child = cell->neighbor_child_on_subface(f, sf);
+                    if (child->material_id() != cell->material_id() || !cell_active(child))
+                      continue;
+                    here_sub.reinit(cell, f, sf);
+                    there.reinit(child, nf);
+                    eta2 += jump_squared(here_sub, there, KD(cell), KD(child));
+                  }
+                continue;
+              }
+            const auto neighbor = cell->neighbor(f);
+            if (neighbor->material_id() != cell->material_id() || !cell_active(neighbor))
+              continue;
+            here.reinit(cell, f);
+            if (cell->neighbor_is_coarser(f))
+              {
+                const auto [nf, sf] = cell->neighbor_of_coarser_neighbor(f);
+                there_sub.reinit(neighbor, nf, sf);
+                eta2 += jump_squared(here, there_sub, KD(cell), KD(neighbor));
+              }
+            else
+              {
+                there.reinit(neighbor, cell->neighbor_of_neighbor(f));
+                eta2 += jump_squared(here, there, KD(cell), KD(neighbor));
+              }
+          }
+        indicators(cell->active_cell_index()) = std::sqrt(cell->diameter() / 24 * eta2);
+      }
+    return indicators;
+  }
+
+  template <int dim>
+  double SkinBlock<dim>::drug_in_block_mg(const LA::MPI::Vector &u) const
+  {
+    double sum = 0;
+    for (const LA::MPI::Vector &functional : role_amount_)
+      sum += functional * u;
+    return sum;
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::refine_and_transfer()
+  {
+    // Refine/coarsen by the flags set, rebuild DoFs and matrices, and move
+    // u by interpolation (frozen DoFs stay 0).
+    const double before = drug_in_block_mg(u_);
+    parallel::distributed::SolutionTransfer<dim, LA::MPI::Vector> transfer(dof_handler_);
+    triangulation_.prepare_coarsening_and_refinement();
+    transfer.prepare_for_coarsening_and_refinement(ghosted_);
+    triangulation_.execute_coarsening_and_refinement();
+    setup_dofs();
+    assemble_configuration();
+    LA::MPI::Vector u(owned_, setup_.communicator);
+    transfer.interpolate(u);
+    hanging_.distribute(u);
+    zero_frozen(u);
+
+    // Scale the free values so the drug in the block is exactly what it was
+    // (the Dirichlet values of an infinite donor or sink stay).
+    LA::MPI::Vector held(owned_, setup_.communicator);
+    if (setup_.fixed_top_concentration || setup_.sink_bottom)
+      {
+        for (const auto i : owned_)
+          if (constraints_.is_constrained(i) && (top_dofs_.is_element(i) || bottom_dofs_.is_element(i)))
+            held[i] = u[i];
+        held.compress(VectorOperation::insert);
+      }
+    const double after = drug_in_block_mg(u), fixed = drug_in_block_mg(held);
+    last_remesh_correction_ = before != 0 ? (after - before) / before : 0.;
+    if (after - fixed != 0)
+      {
+        u -= held;
+        u *= (before - fixed) / (after - fixed);
+        u += held;
+      }
+    u_ = u;
+    update_ghosts();
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::refine_inactive_over_finer_cells()
+  {
+    // A cell of a patch that is not on the skin must not be coarser than
+    // the skin cell under it: its coarse face would constrain the skin's
+    // surface nodes (hanging nodes) although it takes no part. Refine such
+    // cells until none is left.
+    for (unsigned int pass = 0; pass < 8; ++pass)
+      {
+        bool repair = false;
+        for (const auto &cell : dof_handler_.active_cell_iterators())
+          if (cell->is_locally_owned() && !cell_active(cell))
+            for (const auto f : cell->face_indices())
+              if (!cell->at_boundary(f) && cell->face(f)->has_children())
+                {
+                  cell->set_refine_flag();
+                  repair = true;
+                  break;
+                }
+        if (!Utilities::MPI::logical_or(repair, setup_.communicator))
+          return;
+        refine_and_transfer();
+      }
+  }
+
+  template <int dim>
+  bool SkinBlock<dim>::adapt_mesh(const unsigned int max_levels, const double refine_fraction,
+                                  const double coarsen_fraction)
+  {
+    if (!(refine_fraction >= 0 && coarsen_fraction >= 0 && refine_fraction + coarsen_fraction <= 1))
+      throw std::invalid_argument("adapt_mesh: fractions must be >= 0 with a sum <= 1");
+    const MPI_Comm comm = setup_.communicator;
+    const Vector<float> indicators = error_indicators();
+    parallel::distributed::GridRefinement::refine_and_coarsen_fixed_fraction(triangulation_, indicators,
+                                                                              refine_fraction, coarsen_fraction);
+    const unsigned int base = setup_.global_refinements;
+    bool               any  = false;
+    for (const auto &cell : dof_handler_.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          if (cell->refine_flag_set() && unsigned(cell->level()) >= base + max_levels)
+            cell->clear_refine_flag();
+          // Cells of patches that are not on the skin have no indicator; they
+          // keep their cells (see below).
+          if (cell->coarsen_flag_set() && (unsigned(cell->level()) <= base || !cell_active(cell)))
+            cell->clear_coarsen_flag();
+          any = any || cell->refine_flag_set() || cell->coarsen_flag_set();
+        }
+    if (!Utilities::MPI::logical_or(any, comm))
+      return false;
+
+    refine_and_transfer();
+    refine_inactive_over_finer_cells();
+    return true;
   }
 
   template <int dim>
@@ -845,7 +1116,7 @@ namespace dermatwin::fem
         rate_in_.reinit(owned_, comm), rate_out_.reinit(owned_, comm);
         for (auto [l, z] : {std::pair{&in, &rate_in_}, std::pair{&out, &rate_out_}})
           {
-            constraints_.set_zero(*l);
+            condense(*l);
             solve_mass(*z, *l);
           }
         rate_weights_ready_ = true;
@@ -853,7 +1124,7 @@ namespace dermatwin::fem
     LA::MPI::Vector r(owned_, comm);
     multiply(operator_full_, u_, r);
     r.sadd(-1., 1., source_);
-    constraints_.set_zero(r);
+    condense(r);
 
     Rates rates;
     rates.to_blood  = uptake_ * u_;

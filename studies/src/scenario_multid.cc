@@ -48,6 +48,11 @@ namespace dermatwin::studies
     /// 3 levels instead of 5 change Cmax by 2e-7 and save two.)
     constexpr unsigned int ramp_factor = 4;
     constexpr unsigned int ramp_levels = 3;
+    /// Adaptive refinement (SkinBlock::adapt_mesh, fixed fraction of the
+    /// summed indicators): refine the cells carrying the top 60 %, coarsen
+    /// those carrying the bottom 5 %.
+    constexpr double refine_fraction  = 0.6;
+    constexpr double coarsen_fraction = 0.05;
 
     /// The block of skin carrying footprint @p footprint alone (axisymmetric,
     /// in vivo), or every footprint (@p footprint < 0: 3d, or a Franz cell).
@@ -206,6 +211,13 @@ namespace dermatwin::studies
             h                        = std::min(h, depletion_h);
             if (h > 0)
               take_step(h);
+            // Periodic adaptation, not during the start-up ramp after an event.
+            if (plan_.multid.adaptive_levels > 0 && !on_ramp() &&
+                t_ >= next_adapt_h_ - 1e-9 * std::max(1., t_))
+              {
+                adapt(1);
+                next_adapt_h_ = t_ + plan_.multid.adapt_every_h;
+              }
             if (depletes || any_overrun())
               end_used_up_dissolution(h);
             if (std::abs(t_ - next_field_time()) <= 1e-9 * std::max(1., t_))
@@ -216,8 +228,9 @@ namespace dermatwin::studies
 
       void take_step(const double h)
       {
-        if (on_ramp())
+        if (on_ramp() || damp_next_step_)
           {
+            damp_next_step_ = false;
             advance_blocks(h / 2, true);
             advance_blocks(h / 2, true);
           }
@@ -331,6 +344,8 @@ namespace dermatwin::studies
               {
                 const auto [dissolved, dispersed] = patch_contents(column, block.patch_volume_cm3(patch));
                 block.apply_patch(patch, dissolved, dispersed);
+                // The new patch edge: refine it to the finest level at once.
+                adapt(plan_.multid.adaptive_levels);
               }
             loaded_mg_ += column.load_mg;
             applied_[event.column] = attached_[event.column] = true;
@@ -344,6 +359,31 @@ namespace dermatwin::studies
       }
 
     private:
+      /// Up to @p rounds adaptations of every block (stops early when no
+      /// cell is flagged). The state interpolated to a new mesh is not smooth
+      /// on it: Crank-Nicolson would let those stiff modes oscillate (seen as
+      /// a concentration flipping sign every step), so the next step is taken
+      /// as two implicit-Euler half steps.
+      void adapt(const unsigned int rounds)
+      {
+        for (auto &block : blocks_)
+          for (unsigned int r = 0; r < rounds; ++r)
+            if (block->adapt_mesh(plan_.multid.adaptive_levels, refine_fraction, coarsen_fraction))
+              damp_next_step_ = true;
+            else
+              break;
+        record_dofs();
+      }
+
+      /// The largest DoF count of the run (adaptive meshes change it).
+      void record_dofs()
+      {
+        std::size_t dofs = 0;
+        for (const auto &block : blocks_)
+          dofs += block->n_dofs();
+        most_dofs_ = std::max(most_dofs_, dofs);
+      }
+
       /// After an event: the step sizes ramp up again from the smallest.
       void restart()
       {
@@ -506,12 +546,11 @@ namespace dermatwin::studies
         Summary          &s   = result_.summary;
         const Snapshot    end = snapshot();
         summarise_amounts(s, end, loaded_mg_, removed_mg_, plan_.donor_concentration_mg_per_mL > 0);
-        s.dof_count = s.linear_iterations = 0;
+        s.linear_iterations = 0;
         for (const auto &block : blocks_)
-          {
-            s.dof_count += block->n_dofs();
-            s.linear_iterations += block->total_iterations();
-          }
+          s.linear_iterations += block->total_iterations();
+        record_dofs();
+        s.dof_count = static_cast<unsigned int>(most_dofs_);
         s.min_concentration_relative = highest_u_ > 0 ? std::min(0., lowest_u_) / highest_u_ : 0.;
         if (pk_)
           {
@@ -543,7 +582,9 @@ namespace dermatwin::studies
       Eigen::VectorXd                                    amounts_;
       std::map<double, LinearInputPropagator>            propagators_;
       std::vector<bool>                                  applied_, attached_;
-      double       t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0;
+      double       t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0, next_adapt_h_ = 0;
+      std::size_t  most_dofs_ = 0;
+      bool         damp_next_step_ = false; ///< after a new mesh
       double       peak_ng_per_mL_ = -1, peak_h_ = 0, lowest_u_ = 0, highest_u_ = 0;
       unsigned int steps_since_event_ = 0, fields_written_ = 0;
       std::vector<std::vector<std::pair<double, std::string>>> field_times_; ///< per block

@@ -512,6 +512,8 @@ namespace dermatwin::studies
       m.lateral_mesh.max_cell_cm  = std::max(sim.max_lateral_cell_um.value_or(max_um) * um_to_cm,
                                              m.lateral_mesh.edge_cell_cm);
       m.global_refinements        = sim.global_refinements.value_or(0);
+      m.adaptive_levels           = sim.adaptive_levels;
+      m.adapt_every_h             = sim.adapt_every_h;
       // Short wear times (a 4 h acupoint plaster) need shorter steps: at
       // least 32 / 16 / 100 steps per wear (default / coarse / fine). On the
       // 4 h sanfu plaster, 0.5 h steps missed Cmax by 0.6 %, 0.1 h by 5e-5.
@@ -558,6 +560,9 @@ namespace dermatwin::studies
       e.number("max_lateral_cell_um", m.lateral_mesh.max_cell_cm / um_to_cm);
       e.number("max_step_h", m.max_step_h);
       e.number("global_refinements", m.global_refinements);
+      e.number("adaptive_levels", m.adaptive_levels);
+      if (m.adaptive_levels > 0)
+        e.number("adapt_every_h", m.adapt_every_h);
       e.number("fields_every_h", m.fields_every_h);
     }
   } // namespace

@@ -340,7 +340,7 @@ namespace dermatwin::studies
                   {"geometry", "end_h", "output_every_h", "accuracy", "fe_degree",
                    "cells_per_layer", "relative_tolerance", "domain_radius_cm", "domain_size_cm",
                    "fields_every_h", "edge_cell_um", "max_lateral_cell_um", "max_step_h",
-                   "global_refinements"});
+                   "global_refinements", "adaptive_levels", "adapt_every_h"});
       SimulationSpec &out = s.simulation;
       if (sim["geometry"])
         out.geometry = r.choice(sim["geometry"], "simulation.geometry", {"1d", "axisymmetric", "3d"});

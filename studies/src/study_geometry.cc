@@ -184,6 +184,9 @@ namespace dermatwin::studies::internal
       out.max_step_h = r.number(sim["max_step_h"], p + "max_step_h", 0, 100, false);
     if (sim["global_refinements"])
       out.global_refinements = r.whole_number(sim["global_refinements"], p + "global_refinements", 0, 6);
+    if (sim["adaptive_levels"])
+      out.adaptive_levels = r.whole_number(sim["adaptive_levels"], p + "adaptive_levels", 0, 4);
+    out.adapt_every_h = r.number_or(sim, "adapt_every_h", p, 1, 0, 1e5, false);
   }
 
   double application_area_cm2(const ApplicationSpec &a, const materials::Library &library)
@@ -200,7 +203,8 @@ namespace dermatwin::studies::internal
     if (!multi_d(s))
       {
         for (const char *key : {"domain_radius_cm", "domain_size_cm", "fields_every_h", "edge_cell_um",
-                                "max_lateral_cell_um", "max_step_h", "global_refinements"})
+                                "max_lateral_cell_um", "max_step_h", "global_refinements", "adaptive_levels",
+                                "adapt_every_h"})
           reject_for_geometry(r, sim_key(root, key), std::string("simulation.") + key, g,
                               "only for geometry axisymmetric or 3d");
         for (std::size_t i = 0; i < s.applications.size(); ++i)

@@ -115,8 +115,11 @@ namespace
     std::function<double(const dealii::Point<dim> &)> f_;
   };
 
+  /// L2 errors of the steady MMS problem on meshes refined 0 .. levels-1
+  /// times; with @p hanging, each mesh is then adapted once by the block's
+  /// own indicator (one more level where it is large: hanging nodes).
   template <int dim>
-  std::vector<double> mms_errors(const unsigned int degree, const unsigned int levels)
+  std::vector<double> mms_errors(const unsigned int degree, const unsigned int levels, const bool hanging = false)
   {
     fem::ensure_mpi_initialized();
     const double        L = 1.0;
@@ -134,8 +137,17 @@ namespace
         s.lateral_mesh.edge_cell_cm  = L / 2;
         s.global_refinements         = r;
         s.communicator               = MPI_COMM_SELF;
-        fem::SkinBlock<dim> block(s);
-        block.solve_steady(ScalarFunction<dim>([&](const dealii::Point<dim> &p) { return m.source(p); }));
+        fem::SkinBlock<dim>       block(s);
+        const ScalarFunction<dim> source([&](const dealii::Point<dim> &p) { return m.source(p); });
+        block.solve_steady(source);
+        if (hanging)
+          {
+            EXPECT_TRUE(block.adapt_mesh(1, 0.5, 0.)) << "nothing flagged";
+            block.solve_steady(source);
+            dealii::AffineConstraints<double> constraints;
+            dealii::DoFTools::make_hanging_node_constraints(block.dof_handler(), constraints);
+            EXPECT_GT(constraints.n_constraints(), 0u);
+          }
         errors.push_back(
           block.l2_error(ScalarFunction<dim>([&](const dealii::Point<dim> &p) { return m.exact(p); })));
       }
@@ -149,7 +161,9 @@ namespace
         const double rate = std::log2(errors[i - 1] / errors[i]);
         std::cout << "[ mms ] h/" << (1 << i) << ": L2 error " << errors[i] << ", rate " << rate << "\n";
         if (i + 1 == errors.size())
-          EXPECT_NEAR(rate, order, 0.15);
+          {
+            EXPECT_NEAR(rate, order, 0.15);
+          }
       }
   }
 
@@ -256,6 +270,16 @@ TEST(SkinBlockMms, AxisymmetricQ2ConvergesAtOrder3)
   expect_order(mms_errors<2>(2, 4), 3);
 }
 
+TEST(SkinBlockMms, AxisymmetricQ1WithHangingNodesConvergesAtOrder2)
+{
+  expect_order(mms_errors<2>(1, 5, true), 2.0);
+}
+
+TEST(SkinBlockMms, Cartesian3dQ1WithHangingNodesConverges)
+{
+  expect_order(mms_errors<3>(1, 4, true), 2.0);
+}
+
 TEST(SkinBlockMms, Cartesian3dQ1ConvergesAtOrder2)
 {
   expect_order(mms_errors<3>(1, 3), 2);
@@ -324,6 +348,84 @@ TEST(SkinBlockBalance, DispersedDrugDissolvesUntilUsedUp)
   const double after   = block.amount_mg(fem::LayerRole::skin) + removed + block.absorbed_mg();
   std::cout << "[ dispersed ] used up after " << t << " h; balance " << std::abs(after - load) / load << "\n";
   EXPECT_LT(std::abs(after - load) / load, 1e-9);
+}
+
+TEST(SkinBlockBalance, AdaptedMeshesKeepTheDrug)
+{
+  // Axisymmetric patch block: adapt (refine at the patch edge, later
+  // coarsen) between steps, remove the patch on the adapted mesh. Hanging
+  // nodes appear; every adaptation keeps the amount exactly (interpolation,
+  // then the amount scaling of adapt_mesh), and the steps on meshes with
+  // hanging nodes conserve it (condensed residuals).
+  fem::BlockSetup s = patch_block({round_patch(0, 0, 0.5)}, 2, 2);
+  s.domain_radius_cm = 1.0;
+  fem::SkinBlock<2> block(s);
+  const unsigned int dofs_before = block.n_dofs();
+  block.apply_patch(0, 60.);
+  const double load = 60. * block.patch_volume_cm3(0);
+  auto         in_block = [&] {
+    return block.amount_mg(fem::LayerRole::patch) + block.amount_mg(fem::LayerRole::skin);
+  };
+  double h = 1e-3, removed = 0, largest_correction = 0;
+  for (int n = 0; n < 24; ++n, h = std::min(0.2, 2 * h))
+    {
+      if (n % 4 == 2)
+        {
+          EXPECT_TRUE(block.adapt_mesh(2, 0.6, 0.05));
+          largest_correction = std::max(largest_correction, std::abs(block.last_remesh_correction()));
+        }
+      block.step(h, n < 2 || n % 4 == 3);
+      if (n == 16)
+        removed = block.remove_patch(0);
+      EXPECT_LT(std::abs(in_block() + removed + block.absorbed_mg() - load) / load, 1e-9) << "step " << n;
+    }
+  dealii::AffineConstraints<double> hanging;
+  dealii::DoFTools::make_hanging_node_constraints(block.dof_handler(), hanging);
+  std::cout << "[ adapt ] " << dofs_before << " -> " << block.n_dofs() << " DOFs, " << hanging.n_constraints()
+            << " hanging nodes, largest amount correction " << largest_correction << ", balance "
+            << std::abs(in_block() + removed + block.absorbed_mg() - load) / load << "\n";
+  EXPECT_GT(hanging.n_constraints(), 0u);
+  EXPECT_NE(block.n_dofs(), dofs_before);
+  EXPECT_LT(largest_correction, 0.05);
+  EXPECT_GT(removed, 0.);
+}
+
+TEST(SkinBlockBalance, AdaptedFranzCellBalancesDonorAndSink)
+{
+  // Infinite donor (Dirichlet top) and sink (Dirichlet bottom) on an adapted
+  // mesh: hanging nodes next to the Dirichlet faces; entered = in the skin +
+  // permeated.
+  fem::ensure_mpi_initialized();
+  fem::BlockSetup s;
+  s.layers = fem::LayerStack({{"sc", fem::LayerRole::skin, 15e-4, 3.6e-6, 5, 0},
+                              {"epidermis", fem::LayerRole::skin, 0.01, 3.6e-3, 1, 0}});
+  s.initial_concentration_mg_per_cm3.assign(2, 0.);
+  s.fixed_top_concentration        = true;
+  s.donor_concentration_mg_per_cm3 = 10;
+  s.sink_bottom                    = true;
+  s.domain_radius_cm               = 0.5;
+  s.fe_degree                      = 1;
+  s.lateral_mesh.edge_cell_cm = s.lateral_mesh.max_cell_cm = 0.1;
+  s.communicator                   = MPI_COMM_SELF;
+  fem::SkinBlock<2> block(s);
+  double h = 1e-3;
+  for (int n = 0; n < 20; ++n, h = std::min(0.5, 2 * h))
+    {
+      if (n % 5 == 3)
+        block.adapt_mesh(2, 0.6, 0.05);
+      block.step(h, n < 2 || n % 5 == 4);
+    }
+  dealii::AffineConstraints<double> hanging;
+  dealii::DoFTools::make_hanging_node_constraints(block.dof_handler(), hanging);
+  const double balance =
+    std::abs(block.amount_mg(fem::LayerRole::skin) + block.permeated_mg() - block.entered_mg()) / block.entered_mg();
+  std::cout << "[ adapt, Franz ] " << block.n_dofs() << " DOFs, " << hanging.n_constraints() << " hanging nodes, entered "
+            << block.entered_mg() << " mg, permeated " << block.permeated_mg() << " mg, balance " << balance << "\n";
+  EXPECT_GT(hanging.n_constraints(), 0u);
+  EXPECT_GT(block.permeated_mg(), 0.);
+  EXPECT_LT(balance, 1e-9);
+  const auto [lo, hi] = block.u_range();
+  EXPECT_GE(lo, -1e-6 * hi);
 }
 
 TEST(SkinBlockMesh, RoundPatchRegionIsExactlyTheCircleArea)
@@ -566,6 +668,37 @@ simulation: {geometry: 3d, end_h: 12, output_every_h: 1, accuracy: coarse, fe_de
   EXPECT_NEAR(a.cumulative_absorbed_ug, 2 * b.cumulative_absorbed_ug, 0.05 * a.cumulative_absorbed_ug);
 }
 
+TEST(MultiDStudy, AdaptiveRefinementMovesTowardTheRefinedSolution)
+{
+  // simulation.adaptive_levels: the mesh follows the flux-jump indicator
+  // (refined at the new patch edge at once, re-adapted every adapt_every_h,
+  // here 4 h).
+  // Against the uniformly refined mesh (global_refinements 2): the adaptive
+  // run (2 levels) is closer than the initial mesh, keeps the drug to
+  // round-off and stays non-negative like the uniform runs.
+  const std::vector<std::string> axi{"simulation.geometry=axisymmetric", "simulation.end_h=96"};
+  auto with = [&](const std::string &extra, const std::string &more = "simulation.output_every_h=0.5") {
+    std::vector<std::string> sets = axi;
+    sets.push_back(extra);
+    sets.push_back(more);
+    return run(fentanyl, sets).summary;
+  };
+  const studies::Summary base = with("simulation.global_refinements=0"),
+                         fine = with("simulation.global_refinements=2"),
+                         adapt = with("simulation.adaptive_levels=2", "simulation.adapt_every_h=4");
+  std::cout << "[ adaptive ] Cmax " << *base.cmax_ng_per_mL << " (" << base.dof_count << " DOFs) / "
+            << *adapt.cmax_ng_per_mL << " (up to " << adapt.dof_count << ") / " << *fine.cmax_ng_per_mL << " ("
+            << fine.dof_count << "), absorbed " << base.cumulative_absorbed_ug << " / " << adapt.cumulative_absorbed_ug
+            << " / " << fine.cumulative_absorbed_ug << " ug, balance " << adapt.mass_balance_relative_error
+            << ", lowest " << adapt.min_concentration_relative << ", " << adapt.wall_time_s << " s\n";
+  EXPECT_GT(adapt.dof_count, base.dof_count);
+  EXPECT_LT(std::abs(*adapt.cmax_ng_per_mL - *fine.cmax_ng_per_mL), 0.5 * std::abs(*base.cmax_ng_per_mL - *fine.cmax_ng_per_mL));
+  EXPECT_LT(std::abs(adapt.cumulative_absorbed_ug - fine.cumulative_absorbed_ug),
+            0.5 * std::abs(base.cumulative_absorbed_ug - fine.cumulative_absorbed_ug));
+  EXPECT_LT(adapt.mass_balance_relative_error, 1e-9);
+  EXPECT_GT(adapt.min_concentration_relative, -1e-4);
+}
+
 TEST(MultiDStudy, FieldsAreWrittenAsPvdTimeSeries)
 {
   const studies::Result r =
@@ -615,6 +748,11 @@ TEST(MultiDStudy, BadInputsNameTheKey)
   expect_study_error(fentanyl, {"simulation.geometry=3d", "simulation.domain_radius_cm=3"},
                      "simulation.domain_radius_cm");
   expect_study_error(fentanyl, {"simulation.domain_radius_cm=3"}, "simulation.domain_radius_cm");
+  expect_study_error(fentanyl, {"simulation.adaptive_levels=2"}, "simulation.adaptive_levels");
+  expect_study_error(fentanyl, {"simulation.geometry=axisymmetric", "simulation.adaptive_levels=5"},
+                     "simulation.adaptive_levels");
+  expect_study_error(fentanyl, {"simulation.geometry=axisymmetric", "simulation.adapt_every_h=0"},
+                     "simulation.adapt_every_h");
   expect_study_error(fentanyl, {"simulation.geometry=3d", "application.0.size_cm=[1, 2]"},
                      "application.0.size_cm");
 }

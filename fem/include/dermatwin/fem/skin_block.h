@@ -17,6 +17,7 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_sparsity_pattern.h>
 #include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector.h>
 
 #include <mpi.h>
 
@@ -94,6 +95,11 @@ namespace dermatwin::fem
    * in depth: that keeps the sharp front at a patch edge from undershooting,
    * and a laterally uniform solution is exactly the 1D column's.
    *
+   * Optional adaptive refinement (adapt_mesh): a flux-jump error indicator
+   * (Kelly's, over faces inside one layer), p4est refinement and coarsening
+   * with hanging-node constraints, and solution transfer with the drug
+   * amount kept exact.
+   *
    * Time stepping by the caller through step(h, implicit): theta scheme
    * (Crank-Nicolson, or implicit Euler for the start-up steps after an
    * event). Dispersed drug in a patch adds the source f = r (S - K u) on the
@@ -145,6 +151,25 @@ namespace dermatwin::fem
 
     /// Advances by h_h: Crank-Nicolson, or implicit Euler if @p implicit_euler.
     void step(double h_h, bool implicit_euler);
+
+    /// Adaptive refinement: the cells with the largest flux-jump indicators,
+    /// which together carry @p refine_fraction of their sum, are refined, and
+    /// the smallest ones carrying @p coarsen_fraction coarsened (deal.II's
+    /// fixed-fraction strategy), never beyond @p max_levels
+    /// above the initial mesh nor below it. The state moves to the new mesh by
+    /// interpolation (exact for refinement) and is then scaled so the drug in
+    /// the block is exactly what it was (the lumped quadrature of the new
+    /// cells integrates the same field slightly differently; coarsening loses
+    /// detail). Returns false (and changes nothing) if no cell was flagged.
+    /// Collective.
+    bool adapt_mesh(unsigned int max_levels, double refine_fraction, double coarsen_fraction);
+    /// Error indicator of each active cell (0 on cells that are not locally
+    /// owned or not active): sqrt(sum over its faces inside one layer of
+    /// h/24 times the integral of the jump of K D du/dn squared).
+    dealii::Vector<float> error_indicators() const;
+    /// Relative amount correction of the last mesh change ((after - before)
+    /// / before of the interpolated field, before the scaling).
+    double last_remesh_correction() const { return last_remesh_correction_; }
 
     /// Cumulative amounts [mg] (the whole block).
     double absorbed_mg() const { return absorbed_mg_; }
@@ -206,6 +231,26 @@ namespace dermatwin::fem
     /// x = M^{-1} b with the constrained mass matrix (CG, Jacobi preconditioner).
     void solve_mass(dealii::TrilinosWrappers::MPI::Vector &x, const dealii::TrilinosWrappers::MPI::Vector &b) const;
     void update_ghosts();
+    /// Sets the DoFs that take part in no cell (a patch not on the skin) to
+    /// 0: distributing constraints would otherwise let a hanging one among
+    /// them follow its masters on the skin and drift.
+    void zero_frozen(dealii::TrilinosWrappers::MPI::Vector &v) const;
+    /// Executes the refinement flags, rebuilds DoFs and matrices, and
+    /// interpolates u to the new mesh (adapt_mesh).
+    void refine_and_transfer();
+    /// Drug in the active cells for the state @p u [mg].
+    double drug_in_block_mg(const dealii::TrilinosWrappers::MPI::Vector &u) const;
+    /// Refines cells that take no part (patches not on the skin) where an
+    /// active neighbour is finer, so their faces constrain nothing.
+    void refine_inactive_over_finer_cells();
+    /// v := C^T v with the constrained rows zeroed: the residual of the
+    /// unconstrained equations condensed onto the free DoFs (a hanging node's
+    /// row goes to its masters with their weights).
+    void condense(dealii::TrilinosWrappers::MPI::Vector &v) const;
+    /// Weight of DoF j in the sum of the residual rows of the Dirichlet
+    /// face @p face_dofs after condensation: 1 on the face, the masters'
+    /// weights on the face for a hanging node, else 0.
+    double face_weight(dealii::types::global_dof_index j, const dealii::IndexSet &face_dofs) const;
     /// u += delta with M delta = (c_new - K u, phi) on the cells where
     /// @p new_concentration is >= 0 (amount-exact projection, with the
     /// quadrature of M).
@@ -222,6 +267,16 @@ namespace dermatwin::fem
     dealii::DoFHandler<dim>                           dof_handler_;
     dealii::IndexSet                                  owned_, relevant_;
     dealii::AffineConstraints<double>                 constraints_;
+    /// Hanging-node constraints alone (for the sparsity pattern and to
+    /// distribute transferred solutions).
+    dealii::AffineConstraints<double>                 hanging_;
+    /// Owned DoFs with hanging-node constraints and their masters.
+    std::vector<std::pair<dealii::types::global_dof_index,
+                          const std::vector<std::pair<dealii::types::global_dof_index, double>> *>>
+         hanging_rows_;
+    bool has_hanging_ = false; ///< on any rank
+    std::vector<dealii::types::global_dof_index> frozen_owned_; ///< owned DoFs of no active cell
+    double last_remesh_correction_ = 0;
     dealii::TrilinosWrappers::SparsityPattern         pattern_;
     /// Unconstrained operator A = stiffness + uptake; constrained M and A.
     dealii::TrilinosWrappers::SparseMatrix operator_full_, mass_c_, operator_c_;

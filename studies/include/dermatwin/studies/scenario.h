@@ -58,6 +58,10 @@ namespace dermatwin::studies
     double                            domain_size_x_cm = 1, domain_size_y_cm = 1; ///< 3d
     fem::LateralMeshOptions           lateral_mesh;
     unsigned int                      global_refinements = 0;
+    /// Adaptive refinement (fem::SkinBlock::adapt_mesh): levels above the
+    /// initial mesh (0 = off), interval [h]; also after every application.
+    unsigned int                      adaptive_levels = 0;
+    double                            adapt_every_h   = 1;
     double                            max_step_h     = 0.5; ///< Crank-Nicolson step far from events
     double                            fields_every_h = 0;   ///< 0 = no field output
     /// Run on all ranks of MPI_COMM_WORLD (the CLI under mpirun); otherwise

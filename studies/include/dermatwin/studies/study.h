@@ -95,6 +95,10 @@ namespace dermatwin::studies
     double                             fields_every_h = 0;
     std::optional<double>              edge_cell_um, max_lateral_cell_um, max_step_h;
     std::optional<unsigned int>        global_refinements;
+    /// Adaptive refinement: levels above the initial mesh (0 = off) and how
+    /// often the mesh is adapted [h] (also right after every application).
+    unsigned int                       adaptive_levels = 0;
+    double                             adapt_every_h   = 1;
   };
 
   struct Study
