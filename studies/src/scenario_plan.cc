@@ -499,9 +499,9 @@ namespace dermatwin::studies
       const SimulationSpec &sim = s.simulation;
       MultiDPlan           &m   = plan.multid;
       m.geometry                = sim.geometry;
-      // Crank-Nicolson steps: on the axisymmetric fentanyl study 1 / 0.5 /
-      // 0.1 h change Cmax by 4e-4 / 1.2e-4 / 1.3e-5 relative to 0.025 h
-      // (docs/physics.md section 12).
+      // Crank-Nicolson steps: on the axisymmetric fentanyl study 0.5 h
+      // changes Cmax by 1.1e-4 relative to 0.025 h (docs/physics.md section
+      // 12, with the current implicit-Euler start-up ramp).
       // Lateral cells for Q1 elements (see apply_accuracy).
       double edge_um = 50, max_um = 500, step_h = 0.5;
       if (sim.accuracy == "coarse")
@@ -552,7 +552,7 @@ namespace dermatwin::studies
       else if (axisymmetric && (sim.domain_radius_cm || m.footprints.size() == 1))
         e.number("domain_radius_cm", m.domain_radius_cm);
       else if (axisymmetric)
-        e.out << YAML::Comment("each application on its own disc of skin, radius 2 R (R of that patch)");
+        e.out << YAML::Comment("simulation.domain_radius_cm: 2 R of each application's own disc of skin");
       else
         e.out << YAML::Key << "domain_size_cm" << YAML::Value << YAML::Flow
               << std::vector<double>{m.domain_size_x_cm, m.domain_size_y_cm};
