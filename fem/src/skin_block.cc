@@ -807,10 +807,7 @@ namespace dermatwin::fem
     dispersed_mg_[p] = 0;
     assemble_configuration();
     // The region's own DoFs leave with the patch.
-    for (const auto i : owned_)
-      if (!active_dofs_.is_element(i))
-        u_[i] = 0.;
-    u_.compress(VectorOperation::insert);
+    zero_frozen(u_);
     update_ghosts();
     if (has_hanging_) // an adapted mesh: the patch's cells may be coarser than the skin's
       refine_inactive_over_finer_cells();
@@ -820,9 +817,15 @@ namespace dermatwin::fem
   template <int dim>
   double SkinBlock<dim>::dissolution_rate_mg_per_h(const unsigned int p) const
   {
+    return dissolution_rate_mg_per_h(p, u_);
+  }
+
+  template <int dim>
+  double SkinBlock<dim>::dissolution_rate_mg_per_h(const unsigned int p, const LA::MPI::Vector &u) const
+  {
     if (!dissolving_.at(p))
       return 0.;
-    return source_total_mg_per_h_[p] - dispersion_[p].dissolution_rate_per_h * (region_amount_[p] * u_);
+    return source_total_mg_per_h_[p] - dispersion_[p].dissolution_rate_per_h * (region_amount_[p] * u);
   }
 
   template <int dim>
@@ -862,9 +865,7 @@ namespace dermatwin::fem
     u_theta.add(theta, delta);
     absorbed_mg_ += h_h * (uptake_ * u_theta);
     for (unsigned int p = 0; p < dissolving_.size(); ++p)
-      if (dissolving_[p])
-        dispersed_mg_[p] -= h_h * (source_total_mg_per_h_[p] -
-                                   dispersion_[p].dissolution_rate_per_h * (region_amount_[p] * u_theta));
+      dispersed_mg_[p] -= h_h * dissolution_rate_mg_per_h(p, u_theta);
     if (setup_.fixed_top_concentration)
       entered_mg_ += mass_top_ * delta + h_h * (operator_top_ * u_theta);
     if (setup_.sink_bottom)
@@ -1127,7 +1128,7 @@ namespace dermatwin::fem
     condense(r);
 
     Rates rates;
-    rates.to_blood  = uptake_ * u_;
+    rates.to_blood  = to_blood_mg_per_h();
     rates.into_skin = rate_in_ * r + (setup_.fixed_top_concentration ? operator_top_ * u_ : 0.);
     // Drug that dissolves leaves the dispersed phase, not the dissolved one.
     for (unsigned int p = 0; p < dissolving_.size(); ++p)

@@ -155,14 +155,7 @@ Eigen::VectorXd CompartmentModel::propagate_linear_input(const Eigen::VectorXd &
   require_nonnegative_step(dt_h, "dt_h");
   // In normalised time tau = t/dt: dA/dtau = K dt A + e1 dt u, du/dtau = w, dw/dtau = 0,
   // with u(0) = rate_begin and w = rate_end - rate_begin.
-  const Eigen::Index n = amounts_mg.size();
-  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(n + 2, n + 2);
-  m.topLeftCorner(n, n) = rate_matrix_ * dt_h;
-  m(0, n) = dt_h;
-  m(n, n + 1) = 1.0;
-  Eigen::VectorXd z(n + 2);
-  z << amounts_mg, rate_begin_mg_per_h, rate_end_mg_per_h - rate_begin_mg_per_h;
-  return (m.exp() * z).head(n);
+  return LinearInputStepPropagator(*this, dt_h).step(amounts_mg, rate_begin_mg_per_h, rate_end_mg_per_h);
 }
 
 void CompartmentModel::check_size(const Eigen::VectorXd &amounts_mg) const {
@@ -192,6 +185,34 @@ Eigen::VectorXd ExactStepPropagator::step(const Eigen::VectorXd &amounts_mg,
 }
 
 double ExactStepPropagator::dt_h() const { return dt_h_; }
+
+// ---------------------------------------------------------------------------------------------
+// LinearInputStepPropagator
+
+LinearInputStepPropagator::LinearInputStepPropagator(const CompartmentModel &model, double dt_h)
+    : dt_h_(dt_h) {
+  require_nonnegative_step(dt_h, "dt_h");
+  // In normalised time tau = t/dt: dA/dtau = K dt A + e1 dt u, du/dtau = w, dw/dtau = 0,
+  // with u(0) = rate_begin and w = rate_end - rate_begin.
+  const Eigen::Index n = model.n_compartments();
+  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(n + 2, n + 2);
+  m.topLeftCorner(n, n) = model.rate_matrix() * dt_h;
+  m(0, n) = dt_h;
+  m(n, n + 1) = 1.0;
+  exponential_ = m.exp().topRows(n);
+}
+
+Eigen::VectorXd LinearInputStepPropagator::step(const Eigen::VectorXd &amounts_mg,
+                                                double rate_begin_mg_per_h,
+                                                double rate_end_mg_per_h) const {
+  const Eigen::Index n = exponential_.rows();
+  if (amounts_mg.size() != n)
+    throw std::invalid_argument("pk: LinearInputStepPropagator::step: amount vector has wrong size");
+  return exponential_.leftCols(n) * amounts_mg + exponential_.col(n) * rate_begin_mg_per_h +
+         exponential_.col(n + 1) * (rate_end_mg_per_h - rate_begin_mg_per_h);
+}
+
+double LinearInputStepPropagator::dt_h() const { return dt_h_; }
 
 // ---------------------------------------------------------------------------------------------
 // ImplicitEulerStep

@@ -15,8 +15,6 @@
 
 #include <deal.II/base/data_out_base.h>
 
-#include <unsupported/Eigen/MatrixFunctions>
-
 #include "scenario_summary.h"
 
 #include <algorithm>
@@ -97,34 +95,6 @@ namespace dermatwin::studies
         }
       return {per_volume, dispersed};
     }
-
-    /// The blood over one skin step of length h, fed at a rate that varies
-    /// linearly from r0 to r1 (Crank-Nicolson: the rates at the step ends,
-    /// whose mean times h is exactly the absorbed amount of the step;
-    /// implicit Euler: constant): A(h) = E [A; r0; r1 - r0] with E the
-    /// exponential of the augmented rate matrix, computed once per h.
-    class LinearInputPropagator
-    {
-    public:
-      LinearInputPropagator(const pk::CompartmentModel &model, const double h_h)
-      {
-        const Eigen::Index n = model.n_compartments();
-        Eigen::MatrixXd    m = Eigen::MatrixXd::Zero(n + 2, n + 2);
-        m.topLeftCorner(n, n) = model.rate_matrix() * h_h;
-        m(0, n)               = h_h;
-        m(n, n + 1)           = 1.;
-        exponential_          = m.exp().topRows(n);
-      }
-      Eigen::VectorXd step(const Eigen::VectorXd &amounts_mg, const double r0_mg_per_h, const double r1_mg_per_h) const
-      {
-        const Eigen::Index n = amounts_mg.size();
-        return exponential_.leftCols(n) * amounts_mg + exponential_.col(n) * r0_mg_per_h +
-               exponential_.col(n + 1) * (r1_mg_per_h - r0_mg_per_h);
-      }
-
-    private:
-      Eigen::MatrixXd exponential_;
-    };
 
     template <int dim>
     class BlockRunner
@@ -252,7 +222,7 @@ namespace dermatwin::studies
               {
                 if (propagators_.size() > 64)
                   propagators_.clear();
-                found = propagators_.emplace(h, LinearInputPropagator(*pk_, h)).first;
+                found = propagators_.emplace(h, pk::LinearInputStepPropagator(*pk_, h)).first;
               }
             // The blood receives exactly the absorbed amount of the step.
             const double mean = (absorbed_mg() - before) / h;
@@ -580,7 +550,7 @@ namespace dermatwin::studies
       std::vector<Placement>                             placement_;    ///< per column
       std::optional<pk::CompartmentModel>                pk_;
       Eigen::VectorXd                                    amounts_;
-      std::map<double, LinearInputPropagator>            propagators_;
+      std::map<double, pk::LinearInputStepPropagator>    propagators_;
       std::vector<bool>                                  applied_, attached_;
       double       t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0, next_adapt_h_ = 0;
       std::size_t  most_dofs_ = 0;

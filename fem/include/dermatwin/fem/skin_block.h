@@ -231,6 +231,8 @@ namespace dermatwin::fem
     /// x = M^{-1} b with the constrained mass matrix (CG, Jacobi preconditioner).
     void solve_mass(dealii::TrilinosWrappers::MPI::Vector &x, const dealii::TrilinosWrappers::MPI::Vector &b) const;
     void update_ghosts();
+    /// Dissolution rate of patch p [mg/h] for the state @p u.
+    double dissolution_rate_mg_per_h(unsigned int p, const dealii::TrilinosWrappers::MPI::Vector &u) const;
     /// Sets the DoFs that take part in no cell (a patch not on the skin) to
     /// 0: distributing constraints would otherwise let a hanging one among
     /// them follow its masters on the skin and drift.

@@ -101,6 +101,26 @@ private:
   Eigen::VectorXd gamma_;
 };
 
+/// Precomputed exact propagator for a fixed step with an input rate varying linearly over it (from
+/// rate_begin to rate_end): the top rows of the exponential of the rate matrix augmented by the
+/// input and its slope, computed once per step length (CompartmentModel::propagate_linear_input
+/// computes the same for one step).
+class LinearInputStepPropagator {
+public:
+  /// dt_h must be finite and >= 0.
+  LinearInputStepPropagator(const CompartmentModel &model, double dt_h);
+
+  /// One step of length dt_h() with the input going linearly from rate_begin to rate_end [mg/h].
+  Eigen::VectorXd step(const Eigen::VectorXd &amounts_mg, double rate_begin_mg_per_h,
+                       double rate_end_mg_per_h) const;
+
+  double dt_h() const;
+
+private:
+  double dt_h_;
+  Eigen::MatrixXd exponential_;
+};
+
 /// Solver for one implicit-Euler step, (I - h K) A_new = A_old + h e1 input, with the LU
 /// factorisation (Eigen::PartialPivLU) computed once per h; for use inside an implicit time
 /// integrator that couples skin transport and PK.
