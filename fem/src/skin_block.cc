@@ -579,6 +579,7 @@ namespace dermatwin::fem
     mass_c_.compress(VectorOperation::insert);
     mass_jacobi_.initialize(mass_c_);
     systems_.clear();
+    last_steps_.fill({0., 0.});
   }
 
   template <int dim>
@@ -636,10 +637,12 @@ namespace dermatwin::fem
   }
 
   template <int dim>
-  unsigned int SkinBlock<dim>::solve(const System &s, LA::MPI::Vector &x, const LA::MPI::Vector &b) const
+  unsigned int SkinBlock<dim>::solve(const System &s, LA::MPI::Vector &x, const LA::MPI::Vector &b,
+                                     const bool start_from_x) const
   {
-    x = 0.;
     const double norm = b.l2_norm();
+    if (!start_from_x || norm == 0.)
+      x = 0.;
     if (norm == 0.)
       return 0;
     if (s.cholesky || s.direct)
@@ -857,9 +860,27 @@ namespace dermatwin::fem
     multiply(operator_full_, u_, rhs);
     rhs.sadd(-h_h, h_h, source_);
     condense(rhs);
-    solve(system(theta * h_h), delta, rhs);
+    // CG (3D) starts from the increments of the last steps of this kind:
+    // between events they change smoothly, so the start is already close
+    // (the stopping test is relative to the right-hand side, not to the
+    // start, so the result is as accurate as from zero).
+    const bool guess = dim == 3 && last_steps_[0] == std::make_pair(h_h, theta);
+    if (guess)
+      {
+        delta = last_deltas_[0];
+        if (last_steps_[1] == last_steps_[0])
+          delta.sadd(2., -1., last_deltas_[1]);
+      }
+    solve(system(theta * h_h), delta, rhs, guess);
     constraints_.distribute(delta);
     zero_frozen(delta);
+    if (dim == 3)
+      {
+        std::swap(last_deltas_[0], last_deltas_[1]);
+        last_deltas_[0] = delta;
+        last_steps_[1]  = last_steps_[0];
+        last_steps_[0]  = {h_h, theta};
+      }
 
     LA::MPI::Vector u_theta(u_);
     u_theta.add(theta, delta);

@@ -22,6 +22,7 @@
 #include <mpi.h>
 
 #include <functional>
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -226,8 +227,9 @@ namespace dermatwin::fem
     double weight(const dealii::Point<dim> &p) const;
     struct System;
     const System &system(double theta_h) const;
+    /// x = S^{-1} b (direct, or CG from x when @p start_from_x, else from 0).
     unsigned int solve(const System &s, dealii::TrilinosWrappers::MPI::Vector &x,
-                       const dealii::TrilinosWrappers::MPI::Vector &b) const;
+                       const dealii::TrilinosWrappers::MPI::Vector &b, bool start_from_x = false) const;
     /// x = M^{-1} b with the constrained mass matrix (CG, Jacobi preconditioner).
     void solve_mass(dealii::TrilinosWrappers::MPI::Vector &x, const dealii::TrilinosWrappers::MPI::Vector &b) const;
     void update_ghosts();
@@ -313,6 +315,10 @@ namespace dermatwin::fem
     double top_potential_ = 0;
     mutable std::map<double, std::unique_ptr<System>> systems_;
     mutable unsigned long use_count_ = 0; ///< clock of the systems_ cache
+    /// The increments of the last two steps and their (h, theta), for the
+    /// CG start (3D); reset with every new configuration or mesh.
+    std::array<dealii::TrilinosWrappers::MPI::Vector, 2> last_deltas_;
+    std::array<std::pair<double, double>, 2>             last_steps_{};
     mutable unsigned int  last_iterations_  = 0;
     mutable unsigned long total_iterations_ = 0;
   };
