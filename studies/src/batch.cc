@@ -2,11 +2,14 @@
 #include <dermatwin/studies/batch.h>
 #include <dermatwin/studies/checkpoint.h>
 
+#include "yaml_reader.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace dermatwin::studies
@@ -48,12 +51,17 @@ namespace dermatwin::studies
     std::mutex               failure_mutex;
 
     auto worker = [&] {
+      // The study text is read once per thread (yaml-cpp trees are not
+      // shared between threads); each evaluation edits a clone of it.
+      std::optional<YAML::Node> tree;
       for (std::size_t i = next++; i < evaluations.size() && !stop; i = next++)
         try
           {
+            if (!tree)
+              tree = internal::load_study_root(base.text, base.file);
             Overrides all = base.overrides;
             all.insert(all.end(), evaluations[i].begin(), evaluations[i].end());
-            const Study study = parse_study(base.text, base.file, all);
+            const Study study = internal::study_from_root(YAML::Clone(*tree), base.text, base.file, all);
             results[i]        = evaluate_with_checkpoint(study);
             ++done;
           }

@@ -484,8 +484,7 @@ namespace dermatwin::studies
     }
   } // namespace
 
-  Study parse_study(const std::string &text, const std::string &file,
-                    const std::vector<std::string> &overrides)
+  YAML::Node internal::load_study_root(const std::string &text, const std::string &file)
   {
     const Reader r(file);
     YAML::Node   root;
@@ -507,6 +506,19 @@ namespace dermatwin::studies
                                           "'format: dermatwin-study/1')");
     if (!root.IsMap())
       r.fail(root, "(root)", "expected a mapping of study keys (format, drug, application, ...)");
+    return root;
+  }
+
+  Study parse_study(const std::string &text, const std::string &file,
+                    const std::vector<std::string> &overrides)
+  {
+    return internal::study_from_root(internal::load_study_root(text, file), text, file, overrides);
+  }
+
+  Study internal::study_from_root(YAML::Node root, const std::string &text, const std::string &file,
+                                  const std::vector<std::string> &overrides)
+  {
+    const Reader r(file);
     for (const std::string &assignment : overrides)
       try
         {

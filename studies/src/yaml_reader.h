@@ -156,6 +156,16 @@ namespace dermatwin::studies::internal
   /// The whole study tree with the study's `--set` overrides and then
   /// @p more_overrides applied.
   YAML::Node study_tree(const Study &study, const std::vector<std::string> &more_overrides = {});
+
+  /// parse_study() in two parts, so that batch studies read the YAML text
+  /// once and give each evaluation a YAML::Clone of the tree:
+  /// the text's one document, checked to be a mapping (StudyError naming
+  /// @p file otherwise) ...
+  YAML::Node load_study_root(const std::string &text, const std::string &file);
+  /// ... and the study from that tree (modified: the overrides are applied
+  /// to it), with @p text kept as the study's text.
+  Study study_from_root(YAML::Node root, const std::string &text, const std::string &file,
+                        const std::vector<std::string> &overrides);
 } // namespace dermatwin::studies::internal
 
 #endif
