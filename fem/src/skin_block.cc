@@ -27,6 +27,9 @@
 #include <sc.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <array>
 #include <cmath>
 #include <cstdlib>
@@ -220,6 +223,16 @@ namespace dermatwin::fem
       MPI_Initialized(&initialized);
       if (!initialized)
         {
+          // Not started by mpirun (whose ranks would have MPI_Init'ed
+          // already): a singleton that only talks to itself. Open MPI would
+          // otherwise probe UCX and spawn an orted daemon, 0.3 s per run on
+          // Debian 12. Settings the user made in the environment win.
+          if (std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr)
+            {
+              setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+              setenv("OMPI_MCA_pml", "ob1", 0);
+              setenv("OMPI_MCA_btl", "self", 0);
+            }
           int provided = 0;
           MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
           std::atexit([] {
@@ -298,7 +311,9 @@ namespace dermatwin::fem
     /// rank by Amesos) on several. The thin, stiff SC next to the soft
     /// dermis (K D and K varying by 10^4, cells 100:1 anisotropic) makes
     /// smoothed aggregation AMG slow (about 40 CG iterations per step).
-    std::shared_ptr<internal::SparseCholesky> cholesky;
+    /// The Cholesky factor is computed on first use, or ahead by the
+    /// worker of prepare_steps.
+    std::shared_ptr<internal::OnceTask<internal::SparseCholesky>> cholesky;
     SolverControl                      direct_control;
     std::unique_ptr<LA::SolverDirect>  direct;
     unsigned long        last_use = 0;
@@ -340,10 +355,69 @@ namespace dermatwin::fem
     if (setup_.fixed_top_concentration)
       for (const LA::MPI::Vector &amount : role_amount_)
         entered_mg_ += amount * u_;
+
   }
 
   template <int dim>
-  SkinBlock<dim>::~SkinBlock() = default;
+  SkinBlock<dim>::~SkinBlock()
+  {
+    stop_workers(true);
+  }
+
+  template <int dim>
+  bool SkinBlock<dim>::uses_cholesky() const
+  {
+    return dim == 2 && Utilities::MPI::n_mpi_processes(setup_.communicator) == 1;
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::run_ahead(std::vector<std::function<void()>> tasks) const
+  {
+    stop_workers(false);
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    workers_.emplace_back(std::async(std::launch::async,
+                                     [tasks = std::move(tasks), stop] {
+                                       for (const auto &task : tasks)
+                                         if (!*stop)
+                                           task();
+                                     }),
+                          stop);
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::stop_workers(const bool wait) const
+  {
+    // Tasks not started stay with their systems (run on first use).
+    prepared_.clear();
+    for (auto &[worker, stop] : workers_)
+      {
+        *stop = true;
+        if (wait)
+          worker.wait();
+      }
+    workers_.erase(std::remove_if(workers_.begin(), workers_.end(),
+                                  [](const auto &w) {
+                                    return w.first.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+                                  }),
+                   workers_.end());
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::prepare_steps(const std::vector<std::pair<double, bool>> &steps)
+  {
+    if (!uses_cholesky() || std::thread::hardware_concurrency() < 2)
+      return;
+    std::vector<std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>> tasks;
+    for (const auto &[h_h, implicit_euler] : steps)
+      if (const System &s = system((implicit_euler ? 1. : 0.5) * h_h); s.cholesky)
+        if (std::find(tasks.begin(), tasks.end(), s.cholesky) == tasks.end())
+          tasks.push_back(s.cholesky);
+    std::vector<std::function<void()>> work;
+    for (const auto &task : tasks)
+      work.emplace_back([task] { task->try_run(); });
+    run_ahead(std::move(work));
+    prepared_ = std::move(tasks);
+  }
 
   template <int dim>
   double SkinBlock<dim>::weight(const Point<dim> &p) const
@@ -396,9 +470,13 @@ namespace dermatwin::fem
     DoFTools::make_sparsity_pattern(dof_handler_, pattern_, hanging_, true,
                                     Utilities::MPI::this_mpi_process(setup_.communicator));
     pattern_.compress();
-    first_cholesky_.reset(); // a new pattern needs a new ordering
+    stop_workers(false);
+    analysis_.reset(); // a new pattern needs a new ordering
     u_.reinit(owned_, setup_.communicator);
     ghosted_.reinit(owned_, relevant_, setup_.communicator);
+    for (LA::MPI::Vector *v : {&step_rhs_, &step_delta_, &step_u_theta_, &operator_u_})
+      v->reinit(owned_, setup_.communicator);
+    operator_u_ready_ = false;
 
     // DoFs on the top face (z = 0) and the bottom face.
     const double thickness = setup_.layers.total_thickness_cm();
@@ -476,10 +554,11 @@ namespace dermatwin::fem
         if (locally_active.is_element(i))
           constrain(i);
     constraints_.close();
+    // Positions in the owned part of a vector (its local array).
     frozen_owned_.clear();
+    active_owned_.clear();
     for (const auto i : owned_)
-      if (!active_dofs_.is_element(i))
-        frozen_owned_.push_back(i);
+      (active_dofs_.is_element(i) ? active_owned_ : frozen_owned_).push_back(owned_.index_within_set(i));
     hanging_rows_.clear();
     for (const auto i : owned_)
       if (const auto *entries = constraints_.get_constraint_entries(i); entries != nullptr && !entries->empty())
@@ -487,6 +566,7 @@ namespace dermatwin::fem
     has_hanging_ = Utilities::MPI::logical_or(!hanging_rows_.empty(), comm);
 
     operator_full_.reinit(pattern_);
+    operator_u_ready_ = false;
     mass_c_.reinit(pattern_);
     operator_c_.reinit(pattern_);
     for (LA::MPI::Vector *v :
@@ -592,6 +672,7 @@ namespace dermatwin::fem
         mass_c_.set(i, i, 1.);
     mass_c_.compress(VectorOperation::insert);
     mass_jacobi_.initialize(mass_c_);
+    stop_workers(false);
     systems_.clear();
     last_steps_.fill({0., 0.});
   }
@@ -605,9 +686,9 @@ namespace dermatwin::fem
         found->second->last_use = ++use_count_;
         return *found->second;
       }
-    // Keep the few matrices in use (largest step, mass matrix for rates):
-    // drop the least recently used one.
-    if (systems_.size() >= 4)
+    // Keep the few matrices in use (largest step, mass matrix for rates, the
+    // start-up ladder in 2D): drop the least recently used one.
+    if (systems_.size() >= (dim == 2 ? 8u : 4u))
       systems_.erase(std::min_element(systems_.begin(), systems_.end(), [](const auto &a, const auto &b) {
         return a.second->last_use < b.second->last_use;
       }));
@@ -626,11 +707,28 @@ namespace dermatwin::fem
       if (!active_dofs_.is_element(i) && theta_h < 0)
         s->matrix.set(i, i, 1.);
     s->matrix.compress(VectorOperation::insert);
-    if (dim == 2 && Utilities::MPI::n_mpi_processes(setup_.communicator) == 1)
+    if (uses_cholesky())
       {
-        s->cholesky = std::make_shared<internal::SparseCholesky>(s->matrix.trilinos_matrix(), first_cholesky_.get());
-        if (!first_cholesky_)
-          first_cholesky_ = s->cholesky;
+        // The lower triangle is copied here (Epetra stays on this thread);
+        // the factorisation may run on the worker of prepare_steps. The
+        // ordering is geometric nested dissection from the DoF support
+        // points: as little fill as CHOLMOD's METIS-based one on these
+        // meshes in a third of the time, and free of random numbers (METIS
+        // draws from the C library's rand(), which Epetra also calls for
+        // every new vector, so it cannot run beside this thread).
+        auto lower = std::make_shared<const internal::LowerTriangle>(s->matrix.trilinos_matrix());
+        if (!analysis_)
+          {
+            std::map<types::global_dof_index, Point<dim>> support;
+            DoFTools::map_dofs_to_support_points(MappingQ1<dim>(), dof_handler_, support);
+            std::vector<std::array<double, 2>> points(support.size());
+            for (const auto &[i, x] : support)
+              points[i] = {{x[0], x[1]}};
+            analysis_ = std::make_shared<const internal::CholeskyAnalysis>(*lower, points);
+          }
+        s->matrix.clear();
+        s->cholesky = std::make_shared<internal::OnceTask<internal::SparseCholesky>>(
+          [lower, analysis = analysis_] { return std::make_shared<internal::SparseCholesky>(*lower, *analysis); });
         return *systems_.emplace(theta_h, std::move(s)).first->second;
       }
     if (dim == 2)
@@ -662,7 +760,15 @@ namespace dermatwin::fem
     if (s.cholesky || s.direct)
       {
         if (s.cholesky)
-          s.cholesky->solve(b.trilinos_vector(), x.trilinos_vector());
+          {
+            // While the worker factorises this one, factorise the next
+            // prepared one here rather than wait.
+            if (s.cholesky->running())
+              for (const auto &task : prepared_)
+                if (task != s.cholesky && task->try_run())
+                  break;
+            s.cholesky->get()->solve(b.trilinos_vector(), x.trilinos_vector());
+          }
         else
           s.direct->solve(x, b);
         last_iterations_ = 1;
@@ -695,15 +801,27 @@ namespace dermatwin::fem
   template <int dim>
   void SkinBlock<dim>::update_ghosts()
   {
-    ghosted_ = u_;
+    ghosted_           = u_;
+    operator_u_ready_ = false;
+  }
+
+  template <int dim>
+  const LA::MPI::Vector &SkinBlock<dim>::operator_times_u() const
+  {
+    if (!operator_u_ready_)
+      {
+        multiply(operator_full_, u_, operator_u_);
+        operator_u_ready_ = true;
+      }
+    return operator_u_;
   }
 
   template <int dim>
   void SkinBlock<dim>::zero_frozen(LA::MPI::Vector &v) const
   {
-    for (const auto i : frozen_owned_)
-      v[i] = 0.;
-    v.compress(VectorOperation::insert);
+    double *values = v.trilinos_vector()[0];
+    for (const auto k : frozen_owned_)
+      values[k] = 0.;
   }
 
   template <int dim>
@@ -869,9 +987,9 @@ namespace dermatwin::fem
   template <int dim>
   void SkinBlock<dim>::step(const double h_h, const bool implicit_euler)
   {
-    const double    theta = implicit_euler ? 1. : 0.5;
-    LA::MPI::Vector rhs(owned_, setup_.communicator), delta(owned_, setup_.communicator);
-    multiply(operator_full_, u_, rhs);
+    const double     theta = implicit_euler ? 1. : 0.5;
+    LA::MPI::Vector &rhs = step_rhs_, &delta = step_delta_;
+    rhs                  = operator_times_u();
     rhs.sadd(-h_h, h_h, source_);
     condense(rhs);
     // CG (3D) starts from the increments of the last steps of this kind:
@@ -896,7 +1014,8 @@ namespace dermatwin::fem
         last_steps_[0]  = {h_h, theta};
       }
 
-    LA::MPI::Vector u_theta(u_);
+    LA::MPI::Vector &u_theta = step_u_theta_;
+    u_theta                  = u_;
     u_theta.add(theta, delta);
     absorbed_mg_ += h_h * (uptake_ * u_theta);
     for (unsigned int p = 0; p < dissolving_.size(); ++p)
@@ -1157,8 +1276,7 @@ namespace dermatwin::fem
           }
         rate_weights_ready_ = true;
       }
-    LA::MPI::Vector r(owned_, comm);
-    multiply(operator_full_, u_, r);
+    LA::MPI::Vector r(operator_times_u());
     r.sadd(-1., 1., source_);
     condense(r);
 
@@ -1181,10 +1299,10 @@ namespace dermatwin::fem
   template <int dim>
   std::pair<double, double> SkinBlock<dim>::u_range() const
   {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const auto i : owned_)
-      if (active_dofs_.is_element(i))
-        lo = std::min(lo, double(u_[i])), hi = std::max(hi, double(u_[i]));
+    double        lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    const double *u  = u_.trilinos_vector()[0];
+    for (const auto k : active_owned_)
+      lo = std::min(lo, u[k]), hi = std::max(hi, u[k]);
     return {Utilities::MPI::min(lo, setup_.communicator), Utilities::MPI::max(hi, setup_.communicator)};
   }
 

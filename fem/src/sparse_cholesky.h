@@ -1,40 +1,174 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Sparse Cholesky factorisation of a symmetric positive definite Trilinos
-// matrix held on one MPI rank (internal to fem).
+// matrix held on one MPI rank, and a task type to run factorisations ahead
+// on another thread (internal to fem).
 #ifndef dermatwin_fem_sparse_cholesky_h
 #define dermatwin_fem_sparse_cholesky_h
 
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
 
+#include <array>
+#include <atomic>
+#include <functional>
+#include <future>
 #include <memory>
+#include <stdexcept>
+#include <vector>
 
 namespace dermatwin::fem::internal
 {
+  /// The lower triangle of a matrix in CHOLMOD's compressed columns, copied
+  /// on the calling thread (Epetra is only touched there), so that analysis
+  /// and factorisation can run on another one.
+  class LowerTriangle
+  {
+  public:
+    /// A on one rank with rows 0..n-1; stored zeros are kept (the pattern
+    /// must not depend on the values).
+    explicit LowerTriangle(const Epetra_CrsMatrix &A);
+    ~LowerTriangle();
+    LowerTriangle(const LowerTriangle &) = delete;
+    LowerTriangle &operator=(const LowerTriangle &) = delete;
+
+  private:
+    friend class CholeskyAnalysis;
+    friend class SparseCholesky;
+    friend std::vector<int> geometric_nested_dissection(const LowerTriangle &,
+                                                        const std::vector<std::array<double, 2>> &);
+    struct Cholmod;
+    std::unique_ptr<Cholmod> cholmod_;
+  };
+
+  /// Fill-reducing ordering (nested dissection) and symbolic analysis of a
+  /// sparsity pattern: the expensive part of the first factorisation, shared
+  /// by every later one of a matrix with the same pattern.
+  class CholeskyAnalysis
+  {
+  public:
+    /// Ordering by CHOLMOD's nested dissection (METIS).
+    explicit CholeskyAnalysis(const LowerTriangle &A);
+    /// Ordering by geometric nested dissection of the unknowns at
+    /// @p points (2D: one point per row of A).
+    CholeskyAnalysis(const LowerTriangle &A, const std::vector<std::array<double, 2>> &points);
+    /// Entries of the factor L the ordering gives (its fill).
+    double factor_entries() const;
+    ~CholeskyAnalysis();
+    CholeskyAnalysis(const CholeskyAnalysis &) = delete;
+    CholeskyAnalysis &operator=(const CholeskyAnalysis &) = delete;
+
+  private:
+    friend class SparseCholesky;
+    struct Cholmod;
+    std::unique_ptr<Cholmod> cholmod_;
+  };
+
   /**
-   * A = L L^T by CHOLMOD (SuiteSparse): fill-reducing ordering (AMD),
-   * simplicial factorisation (measured faster than the supernodal one with
-   * Debian's reference BLAS on the axisymmetric skin block); every solve()
-   * reuses it. Only the lower triangle of A is read; A must be symmetric
-   * positive definite (throws otherwise). Factorising a matrix with the same
-   * sparsity pattern as an earlier one reuses that one's ordering and
-   * symbolic analysis.
+   * A fill-reducing ordering of the symmetric matrix with lower triangle
+   * @p A, whose unknowns sit at @p points in the plane (a finite-element
+   * matrix: couplings are local): nested dissection by straight cuts.
+   * Each set of unknowns is cut across one coordinate axis where the
+   * separator (the unknowns on one side coupled to the other side) is
+   * smallest among cuts that leave 30-70 % on each side; the two parts are
+   * ordered recursively, then the separator. On the layered skin meshes the
+   * cuts fall on grid lines, so the fill is that of METIS's ordering or
+   * less, at a tenth of its time, and with no random numbers involved.
+   * Returns perm: position -> row.
+   */
+  std::vector<int> geometric_nested_dissection(const LowerTriangle &A,
+                                               const std::vector<std::array<double, 2>> &points);
+
+  /**
+   * P A P^T = L D L^T by CHOLMOD (SuiteSparse), simplicial (measured faster
+   * than the supernodal one with Debian's reference BLAS on the
+   * axisymmetric skin block). Throws if A is not positive definite.
+   *
+   * The triangular solves, one per time step, are memory bound; they run on
+   * two threads. The elimination tree of a nested-dissection ordering splits
+   * below its top separators into independent subtrees; these are dealt to
+   * two groups of about equal work, and the factor is renumbered as
+   * [group 0 | group 1 | top]. Forward substitution runs the two groups
+   * concurrently (their updates to the top rows go to one buffer each,
+   * added in a fixed order), then the top; back substitution runs the top
+   * first, then the two groups concurrently. The arithmetic does not depend
+   * on the number of threads, so results are bit-identical on one core.
+   * One solve at a time per object (it owns its work arrays).
    */
   class SparseCholesky
   {
   public:
-    /// @p same_pattern: an earlier factorisation of a matrix with A's sparsity pattern, or null.
-    SparseCholesky(const Epetra_CrsMatrix &A, const SparseCholesky *same_pattern);
-    ~SparseCholesky();
-    SparseCholesky(const SparseCholesky &) = delete;
-    SparseCholesky &operator=(const SparseCholesky &) = delete;
+    /// Factorise A (thread safe: A and @p analysis are only read).
+    SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis);
 
     /// x = A^{-1} b (single vectors with A's row map).
     void solve(const Epetra_MultiVector &b, Epetra_MultiVector &x) const;
 
   private:
-    struct Cholmod;
-    std::unique_ptr<Cholmod> cholmod_;
+    /// The factor in the renumbering [group 0 | group 1 | top]: strictly
+    /// lower columns (rows ascending; a group column's rows inside its group
+    /// come first, up to top_begin_[j]) and the diagonal D.
+    std::vector<int>    column_start_, top_begin_, row_;
+    std::vector<double> value_, diagonal_;
+    /// new index -> row of A.
+    std::vector<int> original_;
+    /// First index of group 1 and of the top part.
+    int group1_ = 0, top_ = 0;
+    mutable std::vector<double> work_, buffer_[2];
+
+    void renumber_from(const void *cholmod_factor);
+    void forward_group(int group) const;
+    void backward_range(int begin, int end) const;
+  };
+
+  /**
+   * A computation run once, by whichever thread claims it first: a worker
+   * thread working ahead (try_run), or the thread that needs the result
+   * (get), which then does not wait for the worker to reach it. Exceptions
+   * reach get().
+   */
+  template <typename T>
+  class OnceTask
+  {
+  public:
+    explicit OnceTask(std::function<std::shared_ptr<T>()> task)
+      : task_(std::move(task))
+      , result_(promise_.get_future().share())
+    {}
+
+    /// Run it here unless another thread has claimed it; true if run here.
+    bool try_run()
+    {
+      if (claimed_.exchange(true))
+        return false;
+      try
+        {
+          promise_.set_value(task_());
+        }
+      catch (...)
+        {
+          promise_.set_exception(std::current_exception());
+        }
+      task_ = nullptr;
+      return true;
+    }
+
+    /// Claimed, but not finished yet.
+    bool running() const
+    {
+      return claimed_ && result_.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+    }
+
+    const std::shared_ptr<T> &get()
+    {
+      try_run();
+      return result_.get();
+    }
+
+  private:
+    std::function<std::shared_ptr<T>()>  task_;
+    std::promise<std::shared_ptr<T>>     promise_;
+    std::shared_future<std::shared_ptr<T>> result_;
+    std::atomic<bool>                    claimed_{false};
   };
 } // namespace dermatwin::fem::internal
 

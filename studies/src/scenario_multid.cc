@@ -162,15 +162,17 @@ namespace dermatwin::studies
       /// Step size after an event: on the ladder of an application,
       /// h/4^levels, then 3 h/4^levels, 3 h/4^(levels-1), ..., 3 h/4 (ending
       /// exactly at max_step_h after the event), then max_step_h.
-      double ladder_step() const
+      double ladder_step() const { return ladder_step(steps_since_event_); }
+      /// The same for step @p k after the event.
+      double ladder_step(const unsigned int k) const
       {
         const double h_max = plan_.multid.max_step_h;
-        if (steps_since_event_ >= ladder_steps())
+        if (k >= ladder_steps())
           return h_max;
         const double shortest = h_max / std::pow(double(ramp_factor), double(ladder_levels_));
-        if (steps_since_event_ == 0)
+        if (k == 0)
           return shortest;
-        return shortest * (ramp_factor - 1) * std::pow(double(ramp_factor), double(steps_since_event_ - 1));
+        return shortest * (ramp_factor - 1) * std::pow(double(ramp_factor), double(k - 1));
       }
 
       /// Number of steps on the ladder of the current event.
@@ -215,6 +217,17 @@ namespace dermatwin::studies
 
       void take_step(const double h)
       {
+        // Each ladder step has its own size, hence its own matrix: let the
+        // blocks factorise them ahead (axisymmetric: on a second core).
+        if (steps_since_event_ == 0 && ladder_steps() > 0)
+          {
+            std::vector<std::pair<double, bool>> steps;
+            for (unsigned int k = 0; k < ladder_steps(); ++k)
+              steps.emplace_back(ladder_step(k) / 2, true); // two implicit-Euler halves
+            steps.emplace_back(plan_.multid.max_step_h, false);
+            for (auto &block : blocks_)
+              block->prepare_steps(steps);
+          }
         if (on_ramp() || damp_next_step_)
           {
             damp_next_step_ = false;

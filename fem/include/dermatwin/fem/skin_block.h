@@ -22,7 +22,9 @@
 #include <mpi.h>
 
 #include <functional>
+#include <future>
 #include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,7 +36,10 @@ namespace dermatwin::fem
   namespace internal
   {
     class SparseCholesky;
-  }
+    class CholeskyAnalysis;
+    template <typename T>
+    class OnceTask;
+  } // namespace internal
 
   /// What a block of layered skin is made of (solver units: cm, h, mg).
   struct BlockSetup
@@ -152,6 +157,12 @@ namespace dermatwin::fem
 
     /// Advances by h_h: Crank-Nicolson, or implicit Euler if @p implicit_euler.
     void step(double h_h, bool implicit_euler);
+    /// Announces the coming steps {h_h, implicit_euler} (a start-up ladder
+    /// after an event: several step sizes in quick succession). The
+    /// axisymmetric block on one rank factorises their matrices on a worker
+    /// thread meanwhile; the step that needs one not yet started factorises
+    /// it itself. Results are the same as without; elsewhere a no-op.
+    void prepare_steps(const std::vector<std::pair<double, bool>> &steps);
 
     /// Adaptive refinement: the cells with the largest flux-jump indicators,
     /// which together carry @p refine_fraction of their sum, are refined, and
@@ -279,7 +290,9 @@ namespace dermatwin::fem
                           const std::vector<std::pair<dealii::types::global_dof_index, double>> *>>
          hanging_rows_;
     bool has_hanging_ = false; ///< on any rank
-    std::vector<dealii::types::global_dof_index> frozen_owned_; ///< owned DoFs of no active cell
+    /// Owned DoFs of no active cell, and of an active one, as positions in
+    /// the local array of a vector.
+    std::vector<unsigned int> frozen_owned_, active_owned_;
     double last_remesh_correction_ = 0;
     dealii::TrilinosWrappers::SparsityPattern         pattern_;
     /// Unconstrained operator A = stiffness + uptake; constrained M and A.
@@ -301,9 +314,31 @@ namespace dermatwin::fem
     mutable dealii::TrilinosWrappers::MPI::Vector rate_in_, rate_out_;
     mutable bool                                  rate_weights_ready_ = false;
     dealii::TrilinosWrappers::PreconditionJacobi  mass_jacobi_;
-    /// Ordering and symbolic analysis shared by the Cholesky factorisations.
-    mutable std::shared_ptr<internal::SparseCholesky> first_cholesky_;
+    /// Ordering and symbolic analysis shared by the Cholesky factorisations
+    /// (they all have pattern_), made with the first of them.
+    mutable std::shared_ptr<const internal::CholeskyAnalysis> analysis_;
+    /// The factorisations prepare_steps handed to a worker thread, in order.
+    mutable std::vector<std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>> prepared_;
+    /// Worker threads running tasks ahead, each with its stop flag. A task
+    /// owns what it reads (copies of matrices), so a worker never touches
+    /// the block.
+    mutable std::vector<std::pair<std::future<void>, std::shared_ptr<std::atomic<bool>>>> workers_;
+    /// The axisymmetric block on one rank: sparse Cholesky factorisations.
+    bool uses_cholesky() const;
+    /// Starts a worker thread on @p tasks (in order; any earlier worker
+    /// stops after its current task).
+    void run_ahead(std::vector<std::function<void()>> tasks) const;
+    /// Tells the workers to start no more tasks; waits for them if @p wait.
+    void stop_workers(bool wait) const;
     dealii::TrilinosWrappers::MPI::Vector u_, ghosted_;
+    /// A u for the current u (operator_full_): the rates of an output row
+    /// and the next step need the same product. Computed on demand; any
+    /// change of u (update_ghosts) or of the operator invalidates it.
+    const dealii::TrilinosWrappers::MPI::Vector &operator_times_u() const;
+    mutable dealii::TrilinosWrappers::MPI::Vector operator_u_;
+    mutable bool                                  operator_u_ready_ = false;
+    /// Work vectors of step() (kept: allocating them was a tenth of a step).
+    dealii::TrilinosWrappers::MPI::Vector step_rhs_, step_delta_, step_u_theta_;
     dealii::IndexSet                      active_dofs_; ///< locally relevant DoFs taking part
     dealii::IndexSet                      top_dofs_, bottom_dofs_; ///< on the top/bottom face
     std::vector<bool>                     applied_, dissolving_;
