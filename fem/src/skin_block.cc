@@ -560,9 +560,14 @@ namespace dermatwin::fem
     for (const auto i : owned_)
       (active_dofs_.is_element(i) ? active_owned_ : frozen_owned_).push_back(owned_.index_within_set(i));
     hanging_rows_.clear();
+    constrained_owned_.clear();
     for (const auto i : owned_)
-      if (const auto *entries = constraints_.get_constraint_entries(i); entries != nullptr && !entries->empty())
-        hanging_rows_.emplace_back(i, entries);
+      if (constraints_.is_constrained(i))
+        {
+          constrained_owned_.push_back(owned_.index_within_set(i));
+          if (const auto *entries = constraints_.get_constraint_entries(i); entries != nullptr && !entries->empty())
+            hanging_rows_.emplace_back(i, entries);
+        }
     has_hanging_ = Utilities::MPI::logical_or(!hanging_rows_.empty(), comm);
 
     operator_full_.reinit(pattern_);
@@ -819,9 +824,7 @@ namespace dermatwin::fem
   template <int dim>
   void SkinBlock<dim>::zero_frozen(LA::MPI::Vector &v) const
   {
-    double *values = v.trilinos_vector()[0];
-    for (const auto k : frozen_owned_)
-      values[k] = 0.;
+    zero_at(frozen_owned_, v);
   }
 
   template <int dim>
@@ -839,8 +842,27 @@ namespace dermatwin::fem
         moved.add(rows, values);
         moved.compress(VectorOperation::add);
         v += moved;
+        constraints_.set_zero(v);
       }
-    constraints_.set_zero(v);
+    else // every constrained DoF is a homogeneous line: set the entries to 0 directly
+      zero_at(constrained_owned_, v);
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::distribute_increment(LA::MPI::Vector &delta) const
+  {
+    if (has_hanging_)
+      constraints_.distribute(delta);
+    else
+      zero_at(constrained_owned_, delta);
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::zero_at(const std::vector<unsigned int> &positions, LA::MPI::Vector &v) const
+  {
+    double *values = v.trilinos_vector()[0];
+    for (const auto k : positions)
+      values[k] = 0.;
   }
 
   template <int dim>
@@ -1004,7 +1026,7 @@ namespace dermatwin::fem
           delta.sadd(2., -1., last_deltas_[1]);
       }
     solve(system(theta * h_h), delta, rhs, guess);
-    constraints_.distribute(delta);
+    distribute_increment(delta);
     zero_frozen(delta);
     if (dim == 3)
       {

@@ -250,6 +250,11 @@ namespace dermatwin::fem
     /// 0: distributing constraints would otherwise let a hanging one among
     /// them follow its masters on the skin and drift.
     void zero_frozen(dealii::TrilinosWrappers::MPI::Vector &v) const;
+    /// Sets the entries at @p positions of v's local array to 0.
+    void zero_at(const std::vector<unsigned int> &positions, dealii::TrilinosWrappers::MPI::Vector &v) const;
+    /// constraints_.distribute() for an increment (homogeneous constraints);
+    /// without hanging nodes it sets the constrained entries to 0 directly.
+    void distribute_increment(dealii::TrilinosWrappers::MPI::Vector &delta) const;
     /// Executes the refinement flags, rebuilds DoFs and matrices, and
     /// interpolates u to the new mesh (adapt_mesh).
     void refine_and_transfer();
@@ -293,6 +298,8 @@ namespace dermatwin::fem
     /// Owned DoFs of no active cell, and of an active one, as positions in
     /// the local array of a vector.
     std::vector<unsigned int> frozen_owned_, active_owned_;
+    /// Owned DoFs with a constraint (hanging, Dirichlet face, frozen), as positions.
+    std::vector<unsigned int> constrained_owned_;
     double last_remesh_correction_ = 0;
     dealii::TrilinosWrappers::SparsityPattern         pattern_;
     /// Unconstrained operator A = stiffness + uptake; constrained M and A.
