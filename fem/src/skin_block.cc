@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dermatwin/fem/skin_block.h>
 
+#include "once_task.h"
 #include "sparse_cholesky.h"
 
 #include <deal.II/base/mpi.h>
@@ -27,10 +28,9 @@
 #include <sc.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
-#include <thread>
-#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -38,6 +38,7 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace dermatwin::fem
 {
@@ -355,7 +356,6 @@ namespace dermatwin::fem
     if (setup_.fixed_top_concentration)
       for (const LA::MPI::Vector &amount : role_amount_)
         entered_mg_ += amount * u_;
-
   }
 
   template <int dim>

@@ -2,6 +2,7 @@
 // SparseCholesky (fem internal): the two-thread triangular solves against
 // the matrix itself (residual), on a reducible matrix like the skin block's
 // (frozen DoFs are isolated identity rows).
+#include "once_task.h"
 #include "sparse_cholesky.h"
 
 #include <Epetra_CrsMatrix.h>
