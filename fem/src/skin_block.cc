@@ -679,6 +679,7 @@ namespace dermatwin::fem
     mass_jacobi_.initialize(mass_c_);
     stop_workers(false);
     systems_.clear();
+    mass_lower_.reset(), operator_lower_.reset();
     last_steps_.fill({0., 0.});
   }
 
@@ -699,6 +700,18 @@ namespace dermatwin::fem
       }));
     auto s = std::make_unique<System>();
     s->last_use = ++use_count_;
+    if (uses_cholesky() && theta_h >= 0)
+      {
+        // M + theta_h A combined in the factoriser's own arrays (the lower
+        // triangles of M and A are copied once per configuration).
+        if (!mass_lower_)
+          {
+            mass_lower_     = std::make_shared<const internal::LowerTriangle>(mass_c_.trilinos_matrix());
+            operator_lower_ = std::make_shared<const internal::LowerTriangle>(operator_c_.trilinos_matrix());
+          }
+        s->cholesky = cholesky_task(std::make_shared<const internal::LowerTriangle>(*mass_lower_, theta_h, *operator_lower_));
+        return *systems_.emplace(theta_h, std::move(s)).first->second;
+      }
     s->matrix.reinit(pattern_);
     if (theta_h < 0) // the operator alone (steady problems)
       s->matrix.copy_from(operator_c_);
@@ -714,26 +727,8 @@ namespace dermatwin::fem
     s->matrix.compress(VectorOperation::insert);
     if (uses_cholesky())
       {
-        // The lower triangle is copied here (Epetra stays on this thread);
-        // the factorisation may run on the worker of prepare_steps. The
-        // ordering is geometric nested dissection from the DoF support
-        // points: as little fill as CHOLMOD's METIS-based one on these
-        // meshes in a third of the time, and free of random numbers (METIS
-        // draws from the C library's rand(), which Epetra also calls for
-        // every new vector, so it cannot run beside this thread).
-        auto lower = std::make_shared<const internal::LowerTriangle>(s->matrix.trilinos_matrix());
-        if (!analysis_)
-          {
-            std::map<types::global_dof_index, Point<dim>> support;
-            DoFTools::map_dofs_to_support_points(MappingQ1<dim>(), dof_handler_, support);
-            std::vector<std::array<double, 2>> points(support.size());
-            for (const auto &[i, x] : support)
-              points[i] = {{x[0], x[1]}};
-            analysis_ = std::make_shared<const internal::CholeskyAnalysis>(*lower, points);
-          }
+        s->cholesky = cholesky_task(std::make_shared<const internal::LowerTriangle>(s->matrix.trilinos_matrix()));
         s->matrix.clear();
-        s->cholesky = std::make_shared<internal::OnceTask<internal::SparseCholesky>>(
-          [lower, analysis = analysis_] { return std::make_shared<internal::SparseCholesky>(*lower, *analysis); });
         return *systems_.emplace(theta_h, std::move(s)).first->second;
       }
     if (dim == 2)
@@ -751,6 +746,30 @@ namespace dermatwin::fem
     data.aggregation_threshold = 0.02;
     s->amg.initialize(s->matrix, data);
     return *systems_.emplace(theta_h, std::move(s)).first->second;
+  }
+
+  template <int dim>
+  std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>
+  SkinBlock<dim>::cholesky_task(std::shared_ptr<const internal::LowerTriangle> lower) const
+  {
+    // The lower triangle is copied on this thread (Epetra stays here); the
+    // factorisation may run on the worker of prepare_steps. The ordering is
+    // geometric nested dissection from the DoF support points: as little
+    // fill as CHOLMOD's METIS-based one on these meshes in a third of the
+    // time, and free of random numbers (METIS draws from the C library's
+    // rand(), which Epetra also calls for every new vector, so it cannot
+    // run beside this thread).
+    if (!analysis_)
+      {
+        std::map<types::global_dof_index, Point<dim>> support;
+        DoFTools::map_dofs_to_support_points(MappingQ1<dim>(), dof_handler_, support);
+        std::vector<std::array<double, 2>> points(support.size());
+        for (const auto &[i, x] : support)
+          points[i] = {{x[0], x[1]}};
+        analysis_ = std::make_shared<const internal::CholeskyAnalysis>(*lower, points);
+      }
+    return std::make_shared<internal::OnceTask<internal::SparseCholesky>>(
+      [lower, analysis = analysis_] { return std::make_shared<internal::SparseCholesky>(*lower, *analysis); });
   }
 
   template <int dim>

@@ -104,6 +104,23 @@ namespace dermatwin::fem::internal
       }
   }
 
+  LowerTriangle::LowerTriangle(const LowerTriangle &a, const double factor, const LowerTriangle &b)
+    : cholmod_(std::make_unique<Cholmod>())
+  {
+    const cholmod_sparse &A = *a.cholmod_->matrix, &B = *b.cholmod_->matrix;
+    const std::size_t     n = A.ncol, nnz = static_cast<const int *>(A.p)[n];
+    if (B.ncol != n || static_cast<const int *>(B.p)[n] != int(nnz) ||
+        !std::equal(static_cast<const int *>(A.i), static_cast<const int *>(A.i) + nnz, static_cast<const int *>(B.i)))
+      throw std::logic_error("LowerTriangle: the two matrices have different sparsity patterns");
+    cholmod_->matrix = cholmod_copy_sparse(a.cholmod_->matrix, &cholmod_->common);
+    if (cholmod_->matrix == nullptr)
+      throw std::runtime_error("SparseCholesky: out of memory");
+    double       *x = static_cast<double *>(cholmod_->matrix->x);
+    const double *y = static_cast<const double *>(B.x);
+    for (std::size_t k = 0; k < nnz; ++k)
+      x[k] += factor * y[k];
+  }
+
   LowerTriangle::~LowerTriangle() = default;
 
   CholeskyAnalysis::CholeskyAnalysis(const LowerTriangle &A)

@@ -22,6 +22,8 @@ namespace dermatwin::fem::internal
     /// A on one rank with rows 0..n-1; stored zeros are kept (the pattern
     /// must not depend on the values).
     explicit LowerTriangle(const Epetra_CrsMatrix &A);
+    /// a + factor b, for a and b of one sparsity pattern.
+    LowerTriangle(const LowerTriangle &a, double factor, const LowerTriangle &b);
     ~LowerTriangle();
     LowerTriangle(const LowerTriangle &) = delete;
     LowerTriangle &operator=(const LowerTriangle &) = delete;

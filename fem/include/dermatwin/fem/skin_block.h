@@ -37,6 +37,7 @@ namespace dermatwin::fem
   {
     class SparseCholesky;
     class CholeskyAnalysis;
+    class LowerTriangle;
     template <typename T>
     class OnceTask;
   } // namespace internal
@@ -324,6 +325,13 @@ namespace dermatwin::fem
     /// Ordering and symbolic analysis shared by the Cholesky factorisations
     /// (they all have pattern_), made with the first of them.
     mutable std::shared_ptr<const internal::CholeskyAnalysis> analysis_;
+    /// The lower triangles of mass_c_ and operator_c_ (the factorised
+    /// matrices M + theta h A are made from them), per configuration.
+    mutable std::shared_ptr<const internal::LowerTriangle> mass_lower_, operator_lower_;
+    /// A factorisation of @p lower to run on first use or ahead (makes the
+    /// shared analysis with the first one).
+    std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>
+    cholesky_task(std::shared_ptr<const internal::LowerTriangle> lower) const;
     /// The factorisations prepare_steps handed to a worker thread, in order.
     mutable std::vector<std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>> prepared_;
     /// Worker threads running tasks ahead, each with its stop flag. A task
