@@ -64,7 +64,10 @@ namespace dermatwin::fem::internal
   {
     // A symmetric matrix's row i is its column i, so the CSR rows of A give
     // the columns of the lower triangle directly.
-    if (A.Comm().NumProc() != 1 || !A.RowMap().LinearMap() || A.RowMap().MinAllGID() != 0)
+    // The maps through Graph(): Epetra_CrsMatrix::RowMap() and ColMap() downcast a
+    // BlockMap to Epetra_Map (undefined behaviour that UBSan reports).
+    const Epetra_BlockMap &rows = A.Graph().RowMap(), &columns = A.Graph().ColMap();
+    if (A.Comm().NumProc() != 1 || !rows.LinearMap() || rows.MinAllGID() != 0)
       throw std::logic_error("SparseCholesky: the matrix must live on one rank with rows 0..n-1");
     const int   n   = A.NumMyRows();
     std::size_t nnz = 0;
@@ -75,7 +78,7 @@ namespace dermatwin::fem::internal
         int    *indices = nullptr;
         A.ExtractMyRowView(row, count, values, indices);
         for (int e = 0; e < count; ++e)
-          nnz += A.ColMap().GID(indices[e]) >= row;
+          nnz += columns.GID(indices[e]) >= row;
       }
     cholmod_common &c = cholmod_->common;
     cholmod_->matrix  = cholmod_allocate_sparse(n, n, nnz, /*sorted*/ 1, /*packed*/ 1, /*stype: lower*/ -1,
@@ -94,7 +97,7 @@ namespace dermatwin::fem::internal
         A.ExtractMyRowView(row, count, values, indices);
         column.clear();
         for (int e = 0; e < count; ++e)
-          if (const int col = A.ColMap().GID(indices[e]); col >= row)
+          if (const int col = columns.GID(indices[e]); col >= row)
             column.emplace_back(col, values[e]);
         if (!std::is_sorted(column.begin(), column.end()))
           std::sort(column.begin(), column.end());
