@@ -26,10 +26,12 @@ namespace dermatwin::fem::internal
       {
         cholmod_start(&common);
         common.supernodal = CHOLMOD_SIMPLICIAL;
-        // Nested dissection: less fill than the default AMD on these 2D
-        // meshes (axisymmetric fentanyl, 76k DOFs: 5.3-6.1 s instead of
-        // 7.8 s per run; METIS 6.2 s). The supernodal variant was slower with
-        // Debian's reference BLAS and no faster with OpenBLAS.
+        // Orderings without points: CHOLMOD's nested dissection (METIS),
+        // less fill than the default AMD on these 2D meshes (axisymmetric
+        // fentanyl, 76k DOFs: 5.3-6.1 s instead of 7.8 s per run). The skin
+        // block gives points (geometric_nested_dissection). The supernodal
+        // variant was slower with Debian's reference BLAS and no faster
+        // with OpenBLAS.
         common.nmethods           = 1;
         common.method[0].ordering = CHOLMOD_NESDIS;
       }

@@ -5,6 +5,7 @@
 #include <dermatwin/studies/checkpoint.h>
 #include <dermatwin/studies/output.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -52,12 +53,18 @@ namespace dermatwin::cli
 
   bool ProgressLine::operator()(const double fraction)
   {
+    // As batch_progress: on a terminal the line is rewritten in place; in a
+    // log file (batch pipelines) a new line is written every 10 % at most.
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    if (elapsed > 1.0 && (fraction >= 1 || elapsed - last_ > 0.2))
+    const bool   due     = terminal_ ? fraction >= 1 || elapsed - last_ > 0.2 :
+                                       std::floor(10 * fraction) > std::floor(10 * logged_fraction_);
+    if (elapsed > 1.0 && due)
       {
-        last_ = elapsed;
+        last_            = elapsed;
+        logged_fraction_ = fraction;
         const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-        std::fprintf(stderr, "\r[dermatwin] %5.1f %%  %.1f s elapsed, ETA %.1f s ", 100 * fraction, elapsed, eta);
+        std::fprintf(stderr, "%s[dermatwin] %5.1f %%  %.1f s elapsed, ETA %.1f s %s", terminal_ ? "\r" : "",
+                     100 * fraction, elapsed, eta, terminal_ ? "" : "\n");
         shown_ = true;
       }
     return !interrupted;
@@ -65,7 +72,7 @@ namespace dermatwin::cli
 
   ProgressLine::~ProgressLine()
   {
-    if (shown_)
+    if (shown_ && terminal_)
       std::fprintf(stderr, "\n");
   }
 

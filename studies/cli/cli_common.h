@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <mpi.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -29,7 +30,8 @@ namespace dermatwin::cli
   bool batch_progress(std::size_t done, std::size_t total);
 
   /// Progress of a single run (fraction of simulated time) on stderr once it
-  /// has taken over a second.
+  /// has taken over a second: rewritten in place on a terminal, a line per
+  /// 10 % in a log.
   class ProgressLine
   {
   public:
@@ -40,6 +42,8 @@ namespace dermatwin::cli
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     double                                last_  = 0;
     bool                                  shown_ = false;
+    double                                logged_fraction_ = 0;
+    bool                                  terminal_ = isatty(STDERR_FILENO) != 0;
   };
 
   /// "1.234 unit", or "n/a".
