@@ -371,20 +371,6 @@ namespace dermatwin::fem
   }
 
   template <int dim>
-  void SkinBlock<dim>::run_ahead(std::vector<std::function<void()>> tasks) const
-  {
-    stop_workers(false);
-    auto stop = std::make_shared<std::atomic<bool>>(false);
-    workers_.emplace_back(std::async(std::launch::async,
-                                     [tasks = std::move(tasks), stop] {
-                                       for (const auto &task : tasks)
-                                         if (!*stop)
-                                           task();
-                                     }),
-                          stop);
-  }
-
-  template <int dim>
   void SkinBlock<dim>::stop_workers(const bool wait) const
   {
     // Tasks not started stay with their systems (run on first use).
@@ -412,10 +398,17 @@ namespace dermatwin::fem
       if (const System &s = system((implicit_euler ? 1. : 0.5) * h_h); s.cholesky)
         if (std::find(tasks.begin(), tasks.end(), s.cholesky) == tasks.end())
           tasks.push_back(s.cholesky);
-    std::vector<std::function<void()>> work;
-    for (const auto &task : tasks)
-      work.emplace_back([task] { task->try_run(); });
-    run_ahead(std::move(work));
+    // A worker factorises them in order (any earlier worker stops after its
+    // current factorisation).
+    stop_workers(false);
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    workers_.emplace_back(std::async(std::launch::async,
+                                     [tasks, stop] {
+                                       for (const auto &task : tasks)
+                                         if (!*stop)
+                                           task->try_run();
+                                     }),
+                          stop);
     prepared_ = std::move(tasks);
   }
 

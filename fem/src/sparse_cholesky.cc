@@ -71,26 +71,10 @@ namespace dermatwin::fem::internal
     const Epetra_BlockMap &rows = A.Graph().RowMap(), &columns = A.Graph().ColMap();
     if (A.Comm().NumProc() != 1 || !rows.LinearMap() || rows.MinAllGID() != 0)
       throw std::logic_error("SparseCholesky: the matrix must live on one rank with rows 0..n-1");
-    const int   n   = A.NumMyRows();
-    std::size_t nnz = 0;
-    for (int row = 0; row < n; ++row)
-      {
-        int     count   = 0;
-        double *values  = nullptr;
-        int    *indices = nullptr;
-        A.ExtractMyRowView(row, count, values, indices);
-        for (int e = 0; e < count; ++e)
-          nnz += columns.GID(indices[e]) >= row;
-      }
-    cholmod_common &c = cholmod_->common;
-    cholmod_->matrix  = cholmod_allocate_sparse(n, n, nnz, /*sorted*/ 1, /*packed*/ 1, /*stype: lower*/ -1,
-                                               CHOLMOD_REAL, &c);
-    if (cholmod_->matrix == nullptr)
-      throw std::runtime_error("SparseCholesky: out of memory");
-    int    *p = static_cast<int *>(cholmod_->matrix->p), *i = static_cast<int *>(cholmod_->matrix->i);
-    double *x = static_cast<double *>(cholmod_->matrix->x);
+    const int           n = A.NumMyRows();
+    std::vector<int>    starts{0}, rows_of;
+    std::vector<double> values_of;
     std::vector<std::pair<int, double>> column;
-    p[0] = 0;
     for (int row = 0; row < n; ++row)
       {
         int     count   = 0;
@@ -104,9 +88,16 @@ namespace dermatwin::fem::internal
         if (!std::is_sorted(column.begin(), column.end()))
           std::sort(column.begin(), column.end());
         for (const auto &[r, v] : column)
-          *i++ = r, *x++ = v;
-        p[row + 1] = p[row] + int(column.size());
+          rows_of.push_back(r), values_of.push_back(v);
+        starts.push_back(int(rows_of.size()));
       }
+    cholmod_->matrix = cholmod_allocate_sparse(n, n, rows_of.size(), /*sorted*/ 1, /*packed*/ 1,
+                                               /*stype: lower*/ -1, CHOLMOD_REAL, &cholmod_->common);
+    if (cholmod_->matrix == nullptr)
+      throw std::runtime_error("SparseCholesky: out of memory");
+    std::copy(starts.begin(), starts.end(), static_cast<int *>(cholmod_->matrix->p));
+    std::copy(rows_of.begin(), rows_of.end(), static_cast<int *>(cholmod_->matrix->i));
+    std::copy(values_of.begin(), values_of.end(), static_cast<double *>(cholmod_->matrix->x));
   }
 
   LowerTriangle::LowerTriangle(const LowerTriangle &a, const double factor, const LowerTriangle &b)

@@ -21,10 +21,10 @@
 
 #include <mpi.h>
 
-#include <functional>
-#include <future>
 #include <array>
 #include <atomic>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -334,15 +334,12 @@ namespace dermatwin::fem
     cholesky_task(std::shared_ptr<const internal::LowerTriangle> lower) const;
     /// The factorisations prepare_steps handed to a worker thread, in order.
     mutable std::vector<std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>> prepared_;
-    /// Worker threads running tasks ahead, each with its stop flag. A task
+    /// Worker threads of prepare_steps, each with its stop flag. A task
     /// owns what it reads (copies of matrices), so a worker never touches
     /// the block.
     mutable std::vector<std::pair<std::future<void>, std::shared_ptr<std::atomic<bool>>>> workers_;
     /// The axisymmetric block on one rank: sparse Cholesky factorisations.
     bool uses_cholesky() const;
-    /// Starts a worker thread on @p tasks (in order; any earlier worker
-    /// stops after its current task).
-    void run_ahead(std::vector<std::function<void()>> tasks) const;
     /// Tells the workers to start no more tasks; waits for them if @p wait.
     void stop_workers(bool wait) const;
     dealii::TrilinosWrappers::MPI::Vector u_, ghosted_;
