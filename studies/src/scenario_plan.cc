@@ -649,6 +649,10 @@ namespace dermatwin::studies
     e.number("fe_degree", preset.fe_degree);
     e.number("cells_per_layer", preset.mesh.cells_per_layer);
     e.number("relative_tolerance", plan.integrator.relative_tolerance);
+    e.out << YAML::Key << "time_integrator" << YAML::Value << s.simulation.time_integrator;
+    plan.integrator.method = s.simulation.time_integrator == "exponential"   ? fem::TimeIntegration::exponential :
+                            s.simulation.time_integrator == "extrapolation" ? fem::TimeIntegration::extrapolation :
+                                                                              fem::TimeIntegration::automatic;
     if (s.simulation.geometry != "1d")
       plan_multid(s, library, plan, e);
     e.out << YAML::EndMap;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The time loop of a scenario: events (application, removal, depletion of
 // dispersed drug), output rows, and the summary metrics.
+#include <dermatwin/fem/modal_integrator.h>
 #include <dermatwin/fem/transdermal_body.h>
 #include <dermatwin/studies/scenario.h>
 
@@ -271,13 +272,7 @@ namespace dermatwin::studies
       /// State at t0 + tau from the stored state at t0 (start of the bracket).
       std::vector<double> state_after(const double tau)
       {
-        fem::IntegratorOptions options = plan_.integrator;
-        options.first_step_h           = std::max(tau, 1e-12);
-        fem::ExtrapolatedEuler local(options);
-        std::vector<double>    y = states_[0];
-        double                 t = 0;
-        local.advance(body_, t, tau, y);
-        return y;
+        return integrator_.state_after(body_, states_[0], state_times_[0], tau);
       }
 
       /// (tau, plasma) of the highest plasma level in [t0, t0 + span].
@@ -366,7 +361,7 @@ namespace dermatwin::studies
 
       const ScenarioPlan     &plan_;
       fem::TransdermalBody    body_;
-      fem::ExtrapolatedEuler  integrator_;
+      fem::BodyIntegrator     integrator_;
       std::vector<double>     y_;
       double                  t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0;
       double                  peak_ng_per_mL_ = -1, peak_h_ = 0;

@@ -340,7 +340,7 @@ namespace dermatwin::studies
                   {"geometry", "end_h", "output_every_h", "accuracy", "fe_degree",
                    "cells_per_layer", "relative_tolerance", "domain_radius_cm", "domain_size_cm",
                    "fields_every_h", "edge_cell_um", "max_lateral_cell_um", "max_step_h",
-                   "global_refinements", "adaptive_levels", "adapt_every_h"});
+                   "global_refinements", "adaptive_levels", "adapt_every_h", "time_integrator"});
       SimulationSpec &out = s.simulation;
       if (sim["geometry"])
         out.geometry = r.choice(sim["geometry"], "simulation.geometry", {"1d", "axisymmetric", "3d"});
@@ -362,6 +362,9 @@ namespace dermatwin::studies
       if (sim["relative_tolerance"])
         out.relative_tolerance =
           r.number(sim["relative_tolerance"], "simulation.relative_tolerance", 1e-12, 0.1);
+      if (sim["time_integrator"])
+        out.time_integrator = r.choice(sim["time_integrator"], "simulation.time_integrator",
+                                       {"auto", "exponential", "extrapolation"});
       read_geometry_keys(r, sim, out);
     }
 

@@ -25,8 +25,18 @@ namespace dermatwin::fem
     virtual std::vector<double> error_floor() const = 0;
   };
 
+  /// How a TransdermalBody is integrated in time (fem::BodyIntegrator).
+  enum class TimeIntegration
+  {
+    automatic,     ///< exponential where it applies, else extrapolation
+    exponential,   ///< the exact modal solution (ModalPropagator)
+    extrapolation  ///< ExtrapolatedEuler
+  };
+
   struct IntegratorOptions
   {
+    /// Used by BodyIntegrator; ExtrapolatedEuler itself ignores it.
+    TimeIntegration method          = TimeIntegration::automatic;
     double       relative_tolerance = 1e-4;
     unsigned int max_columns        = 7;   ///< extrapolation order limit
     double       first_step_h       = 1e-3; ///< after each restart

@@ -134,6 +134,23 @@ namespace dermatwin::fem
     /// Blood uptake rate alone (Rates::to_blood, mg/(cm^2 h)): one dot product.
     double to_blood_mg_per_cm2_per_h(const double *y) const;
 
+    /// The semi-discrete system of the current configuration, for solvers
+    /// other than implicit_euler_step(): M u' = f - A u on the free rows,
+    /// while a fixed row (Dirichlet value, or a frozen node of a removed
+    /// patch) keeps its value. The scalars integrate
+    ///   absorbed' = uptake . u,   dispersed' = -(sum f - dissolution . u)
+    ///   (while dissolving),   entered' / permeated' = the residual of the
+    /// top / bottom row (fixed_top_concentration / sink_bottom).
+    const BandedMatrix &mass_matrix() const { return mass_now_; }
+    const BandedMatrix &operator_matrix() const { return operator_now_; }
+    const std::vector<double> &source() const { return source_now_; }
+    bool fixed_row(const unsigned int i) const { return row_kind_[i] != 0; }
+    const std::vector<double> &uptake_functional() const { return uptake_functional_; }
+    const std::vector<double> &dissolution_functional() const { return dissolution_functional_; }
+    double source_total() const { return source_total_; }
+    unsigned int top_dof() const { return top_dof_; }
+    unsigned int bottom_dof() const { return bottom_dof_; }
+
     /// Typical size of each state component, for error weights. It changes
     /// only with the configuration (patch removal, end of dissolution).
     const std::vector<double> &state_scale() const { return state_scale_; }

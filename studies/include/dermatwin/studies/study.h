@@ -87,6 +87,9 @@ namespace dermatwin::studies
     // Added keys (docs/study-format.md): override the accuracy preset.
     std::optional<unsigned int> fe_degree, cells_per_layer;
     std::optional<double>       relative_tolerance;
+    /// 1D time integration (added key): "auto" (exact modal solution where
+    /// it applies, fem::BodyIntegrator), "exponential" or "extrapolation".
+    std::string                 time_integrator = "auto";
     // Multi-D geometry (added keys): skin disc radius (axisymmetric), block
     // size [x, y] (3d), field output interval (0 = none), in-plane mesh and
     // time-step overrides of the accuracy preset.
