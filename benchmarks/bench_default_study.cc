@@ -6,6 +6,8 @@
 #include <dermatwin/studies/scenario.h>
 #include <dermatwin/studies/study.h>
 
+#include <deal.II/base/multithread_info.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -54,6 +56,10 @@ int main(int argc, char **argv)
   const std::string file    = argc > 1 ? argv[1] : DERMATWIN_SOURCE_DIR "/resources/studies/fentanyl_25ugh_upper_arm.yaml";
   const bool        quick   = argc > 2 && std::strcmp(argv[2], "--quick") == 0;
   const int         repeats = quick ? 3 : 20;
+  // As in a batch of 1D runs (studies::run_batch): deal.II's internal tasks
+  // run on the calling thread; waking TBB workers for a column's set-up of
+  // tens of microseconds costs more than it saves.
+  dealii::MultithreadInfo::set_thread_limit(1);
   // --profile N SET...: only run the study with these overrides N times (for perf), no table.
   if (argc > 3 && std::strcmp(argv[2], "--profile") == 0)
     {

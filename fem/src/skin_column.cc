@@ -2,13 +2,11 @@
 #include <dermatwin/fem/skin_column.h>
 
 #include <deal.II/base/quadrature_lib.h>
-#include <deal.II/dofs/dof_renumbering.h>
-#include <deal.II/dofs/dof_tools.h>
-#include <deal.II/fe/fe_values.h>
-#include <deal.II/fe/mapping_q1.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 
@@ -47,31 +45,67 @@ namespace dermatwin::fem
       if (setup.fe_degree < 1 || setup.fe_degree > 4)
         throw std::invalid_argument("column: fe_degree must be 1..4");
     }
+
+    /// FE_Q(1..4), built once per process: constructing a FE_Q costs as
+    /// much as the rest of a small column's set-up, and populations build
+    /// thousands of columns. Finite elements are immutable after
+    /// construction, so threads may share them.
+    const dealii::FE_Q<1> &shared_fe_q(const unsigned int degree)
+    {
+      static const std::array<std::unique_ptr<const dealii::FE_Q<1>>, 4> elements = [] {
+        std::array<std::unique_ptr<const dealii::FE_Q<1>>, 4> fe;
+        for (unsigned int p = 1; p <= 4; ++p)
+          fe[p - 1] = std::make_unique<const dealii::FE_Q<1>>(p);
+        return fe;
+      }();
+      return *elements.at(degree - 1);
+    }
   } // namespace
 
   SkinColumn::SkinColumn(const ColumnSetup &setup)
     : setup_((check_setup(setup), setup))
     , mesh_(setup_.layers, setup_.mesh)
-    , fe_(setup_.fe_degree)
+    , fe_(shared_fe_q(setup_.fe_degree))
     , dof_handler_(mesh_.triangulation())
   {
     dof_handler_.distribute_dofs(fe_);
-    dealii::Tensor<1, 1> downwards;
-    downwards[0] = 1.;
-    dealii::DoFRenumbering::downstream(dof_handler_, downwards, true);
     n_dofs_ = dof_handler_.n_dofs();
-
-    std::vector<dealii::Point<1>> points(n_dofs_);
-    dealii::DoFTools::map_dofs_to_support_points(dealii::MappingQ1<1>(), dof_handler_, points);
-    depths_.resize(n_dofs_);
-    for (unsigned int i = 0; i < n_dofs_; ++i)
-      depths_[i] = points[i][0];
+    number_dofs_by_depth();
     top_dof_    = std::min_element(depths_.begin(), depths_.end()) - depths_.begin();
     bottom_dof_ = std::max_element(depths_.begin(), depths_.end()) - depths_.begin();
 
     dissolving_ = setup_.dispersed_mg_per_cm2 > 0;
     assemble_layers();
     update_configuration();
+  }
+
+  void SkinColumn::number_dofs_by_depth()
+  {
+    // The support point of each DoF (cells are intervals, so x = x0 + xi h),
+    // then the DoFs renumbered in order of depth: all matrices are banded.
+    // (What DoFRenumbering::downstream does, without its general machinery.)
+    std::vector<double> depth(n_dofs_);
+    const std::vector<dealii::Point<1>> &unit_points = fe_.get_unit_support_points();
+    std::vector<dealii::types::global_dof_index> dofs(fe_.n_dofs_per_cell());
+    for (const auto &cell : dof_handler_.active_cell_iterators())
+      {
+        cell->get_dof_indices(dofs);
+        const double x0 = cell->vertex(0)[0], h = cell->vertex(1)[0] - x0;
+        for (unsigned int i = 0; i < dofs.size(); ++i)
+          depth[dofs[i]] = x0 + unit_points[i][0] * h;
+      }
+    std::vector<unsigned int> by_depth(n_dofs_);
+    std::iota(by_depth.begin(), by_depth.end(), 0u);
+    std::stable_sort(by_depth.begin(), by_depth.end(),
+                     [&](const unsigned int a, const unsigned int b) { return depth[a] < depth[b]; });
+    std::vector<dealii::types::global_dof_index> new_number(n_dofs_);
+    depths_.resize(n_dofs_);
+    for (unsigned int k = 0; k < n_dofs_; ++k)
+      {
+        new_number[by_depth[k]] = k;
+        depths_[k]              = depth[by_depth[k]];
+      }
+    dof_handler_.renumber_dofs(new_number);
   }
 
   void SkinColumn::assemble_layers()
@@ -84,33 +118,42 @@ namespace dermatwin::fem
     load_.assign(n_layers, std::vector<double>(n_dofs_, 0.));
     dof_in_layer_.assign(n_layers, std::vector<bool>(n_dofs_, false));
 
-    const dealii::QGauss<1>  quadrature(p + 1);
-    dealii::FEValues<1>      fe_values(fe_, quadrature,
-                                  dealii::update_values | dealii::update_gradients |
-                                    dealii::update_JxW_values);
-    std::vector<dealii::types::global_dof_index> dofs(fe_.n_dofs_per_cell());
+    // Cells are intervals (an affine map), so the shape values and
+    // gradients on the reference cell, scaled by the cell length h, are what
+    // FEValues would compute: phi_i(x_q), phi_i'(x_q) = dphi_i/dxi / h,
+    // JxW = w_q h.
+    const dealii::QGauss<1> quadrature(p + 1);
+    const unsigned int      n_local = fe_.n_dofs_per_cell(), n_q = quadrature.size();
+    std::vector<double>     value(n_q * n_local), slope(n_q * n_local);
+    for (unsigned int q = 0; q < n_q; ++q)
+      for (unsigned int i = 0; i < n_local; ++i)
+        {
+          value[q * n_local + i] = fe_.shape_value(i, quadrature.point(q));
+          slope[q * n_local + i] = fe_.shape_grad(i, quadrature.point(q))[0];
+        }
+    std::vector<dealii::types::global_dof_index> dofs(n_local);
 
     for (const auto &cell : dof_handler_.active_cell_iterators())
       {
-        fe_values.reinit(cell);
+        const double h = cell->vertex(1)[0] - cell->vertex(0)[0];
+        auto shape_value = [&](const unsigned int i, const unsigned int q) { return value[q * n_local + i]; };
+        auto shape_grad  = [&](const unsigned int i, const unsigned int q) { return slope[q * n_local + i] / h; };
         cell->get_dof_indices(dofs);
         const unsigned int l     = cell->material_id();
         const Layer       &layer = setup_.layers[l];
         const double       K = layer.partition_coefficient, D = layer.diffusivity_cm2_per_h,
                      k = layer.blood_uptake_rate_per_h;
-        for (unsigned int q = 0; q < quadrature.size(); ++q)
+        for (unsigned int q = 0; q < n_q; ++q)
           for (unsigned int i = 0; i < dofs.size(); ++i)
             {
-              const double phi_i = fe_values.shape_value(i, q), JxW = fe_values.JxW(q);
+              const double phi_i = shape_value(i, q), JxW = quadrature.weight(q) * h;
               load_[l][dofs[i]] += phi_i * JxW;
               for (unsigned int j = 0; j < dofs.size(); ++j)
                 {
-                  const double mass = K * phi_i * fe_values.shape_value(j, q) * JxW;
+                  const double mass = K * phi_i * shape_value(j, q) * JxW;
                   mass_[l].add(dofs[i], dofs[j], mass);
                   uptake_[l].add(dofs[i], dofs[j], k * mass);
-                  stiffness_[l].add(dofs[i], dofs[j],
-                                    K * D * fe_values.shape_grad(i, q)[0] *
-                                      fe_values.shape_grad(j, q)[0] * JxW);
+                  stiffness_[l].add(dofs[i], dofs[j], K * D * shape_grad(i, q) * shape_grad(j, q) * JxW);
                 }
             }
         for (const auto dof : dofs)

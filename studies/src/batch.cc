@@ -2,6 +2,8 @@
 #include <dermatwin/studies/batch.h>
 #include <dermatwin/studies/checkpoint.h>
 
+#include <deal.II/base/multithread_info.h>
+
 #include "yaml_reader.h"
 
 #include <algorithm>
@@ -41,9 +43,41 @@ namespace dermatwin::studies
     }
   } // namespace
 
+  namespace
+  {
+    /// While a batch of 1D runs is under way, deal.II runs its internal
+    /// tasks (e.g. in DoFHandler::renumber_dofs) on the calling thread: a
+    /// column is set up in tens of microseconds, so waking TBB workers for
+    /// it costs more than it saves, and the batch already runs one subject
+    /// per core. Multi-D batches keep deal.II's threads (assembly).
+    class SerialDealIITasks
+    {
+    public:
+      explicit SerialDealIITasks(const bool active)
+        : previous_(dealii::MultithreadInfo::n_threads())
+        , active_(active)
+      {
+        if (active_)
+          dealii::MultithreadInfo::set_thread_limit(1);
+      }
+      ~SerialDealIITasks()
+      {
+        if (active_)
+          dealii::MultithreadInfo::set_thread_limit(previous_);
+      }
+      SerialDealIITasks(const SerialDealIITasks &)            = delete;
+      SerialDealIITasks &operator=(const SerialDealIITasks &) = delete;
+
+    private:
+      unsigned int previous_;
+      bool         active_;
+    };
+  } // namespace
+
   std::vector<Result> run_batch(const Study &base, const std::vector<Overrides> &evaluations,
                                 const unsigned int n_threads, const BatchProgress &progress)
   {
+    const SerialDealIITasks serial(base.simulation.geometry == "1d");
     std::vector<Result>      results(evaluations.size());
     std::atomic<std::size_t> next{0}, done{0};
     std::atomic<bool>        stop{false};

@@ -160,6 +160,7 @@ namespace dermatwin::fem
     double concentration_at(const double *y, double x_cm, bool upper_side = false) const;
 
   private:
+    void number_dofs_by_depth();
     void assemble_layers();
     void update_configuration();
     /// M + h A with the fixed rows and columns replaced by the identity.
@@ -170,7 +171,8 @@ namespace dermatwin::fem
 
     ColumnSetup setup_;
     LayeredSkinMesh           mesh_;
-    dealii::FE_Q<1>           fe_;
+    /// FE_Q(p), shared by all columns of a process (immutable once built).
+    const dealii::FE_Q<1>    &fe_;
     dealii::DoFHandler<1>     dof_handler_;
     unsigned int              n_dofs_ = 0;
     std::vector<double>       depths_;
