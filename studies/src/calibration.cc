@@ -70,7 +70,7 @@ namespace dermatwin::studies
         Overrides all = study_.overrides;
         for (const std::string &o : parameter_overrides(spec_.parameters, values))
           all.push_back(o);
-        ScenarioPlan plan = plan_scenario(parse_study(study_.text, study_.file, all));
+        ScenarioPlan plan = plan_scenario(parse_study(study_.text, study_.file, all), ResolvedText::skip);
         plan.end_h        = std::min(plan.end_h, end_h);
         return run_scenario(plan).series;
       }

@@ -270,7 +270,7 @@ namespace dermatwin::studies
       all.push_back("simulation.end_h=" + exact_number(end_h));
       all.push_back("simulation.output_every_h=" + exact_number(output_every_h));
       all.push_back("simulation.relative_tolerance=" + exact_number(spec.model_relative_tolerance));
-      return run_scenario(plan_scenario(parse_study(study.text, study.file, all)));
+      return run_scenario(plan_scenario(parse_study(study.text, study.file, all), ResolvedText::skip));
     }
 
     Eigen::MatrixXd correlation_of(const Eigen::MatrixXd &covariance)

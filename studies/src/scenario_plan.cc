@@ -48,14 +48,34 @@ namespace dermatwin::studies
       integrator.first_step_h       = 1e-4;
     }
 
-    /// Collects the sources used, for the resolved file.
+    /// Writes the resolved study and collects the sources used. When the
+    /// text is not wanted (ResolvedText::skip: a subject of a batch), every
+    /// write is dropped: formatting the YAML costs more than planning.
     struct Emitter
     {
-      YAML::Emitter         out;
+      explicit Emitter(const bool enabled)
+        : out{enabled, {}}
+      {}
+
+      /// YAML::Emitter that forwards only when enabled.
+      struct Output
+      {
+        bool          enabled;
+        YAML::Emitter yaml;
+        template <typename T>
+        Output &operator<<(const T &value)
+        {
+          if (enabled)
+            yaml << value;
+          return *this;
+        }
+      } out;
       std::set<std::string> sources;
 
       void quantity(const std::string &key, const Quantity &q, const double factor = 1)
       {
+        if (!out.enabled)
+          return;
         out << YAML::Key << key << YAML::Value << q.value * factor;
         out << YAML::Comment(q.source + ", " + q.confidence);
         sources.insert(q.source);
@@ -600,7 +620,7 @@ namespace dermatwin::studies
     return m;
   }
 
-  ScenarioPlan plan_scenario(const Study &s)
+  ScenarioPlan plan_scenario(const Study &s, const ResolvedText resolved_text)
   {
     const Library &library = Library::standard();
     ScenarioPlan   plan;
@@ -608,8 +628,8 @@ namespace dermatwin::studies
     plan.end_h          = s.simulation.end_h;
     plan.output_every_h = s.simulation.output_every_h;
 
-    Emitter e;
-    e.out.SetDoublePrecision(12);
+    Emitter e(resolved_text == ResolvedText::write);
+    e.out.yaml.SetDoublePrecision(12);
     e.out << YAML::Comment("Resolved by DermaTwin: every default and library value filled in; "
                            "runs without the library");
     e.out << YAML::BeginMap;
@@ -663,7 +683,9 @@ namespace dermatwin::studies
       }
 
     e.out << YAML::EndMap;
-    plan.resolved_yaml = std::string(e.out.c_str()) + "\n# Sources\n";
+    if (resolved_text == ResolvedText::skip)
+      return plan;
+    plan.resolved_yaml = std::string(e.out.yaml.c_str()) + "\n# Sources\n";
     for (const std::string &key : e.sources)
       plan.resolved_yaml += "#   " + key + ": " + library.source(key).citation + "\n";
     return plan;

@@ -260,7 +260,10 @@ TEST(Verification, MassIsConservedWithDissolutionAndRemoval)
       return y[column.n_dofs() + SkinColumn::dispersed];
     });
   ASSERT_TRUE(depleted) << "dispersed drug should be used up within 48 h";
-  EXPECT_NEAR(run.scalar(SkinColumn::dispersed), 0., 1e-12);
+  // The event time is located to 1e-12 max(1, t + H) h; the drug dissolves
+  // at up to 5/h x 20 mg/cm^3 x 50 um = 0.5 mg/(cm^2 h), so what is left is
+  // below 0.5 mg/(cm^2 h) x 1e-12 x (t + H) < 1e-11 mg/cm^2 (2e-10 of the 0.05).
+  EXPECT_NEAR(run.scalar(SkinColumn::dispersed), 0., 1e-11);
   column.stop_dissolution();
   run.integrator.restart();
   EXPECT_NEAR(total() / load, 1., 1e-10);

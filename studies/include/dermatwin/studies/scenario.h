@@ -161,8 +161,15 @@ namespace dermatwin::studies
   fem::CoefficientScales thermal_coefficient_scales(const fem::LayerStack &layers, double temperature_C,
                                                     const materials::SkinTemperatureScaling &scaling);
 
+  /// Whether plan_scenario() writes ScenarioPlan::resolved_yaml.
+  enum class ResolvedText
+  {
+    write,
+    skip ///< for the runs of a batch, whose resolved text nobody reads
+  };
+
   /// Builds the columns, PK model and solver settings of a checked study.
-  ScenarioPlan plan_scenario(const Study &study);
+  ScenarioPlan plan_scenario(const Study &study, ResolvedText resolved_text = ResolvedText::write);
 
   /// Called after each output time with the fraction done (0..1); return
   /// false to cancel (the run then throws std::runtime_error("cancelled")).
