@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace dermatwin::fem
 {
@@ -69,13 +72,34 @@ namespace dermatwin::fem
     }
 
     /// e[...] of up to four points given with their exponentials (any order).
-    double divided_any(std::array<Point, 4> p, const unsigned int k)
+    double divided_any(const std::initializer_list<Point> points)
     {
-      std::sort(p.begin(), p.begin() + k + 1, [](const Point &a, const Point &b) { return a.x > b.x; });
-      return divided(p.data(), k);
+      Point        p[4];
+      unsigned int n = 0;
+      for (const Point &point : points) // insertion sort, decreasing x
+        {
+          unsigned int i = n++;
+          for (; i > 0 && p[i - 1].x < point.x; --i)
+            p[i] = p[i - 1];
+          p[i] = point;
+        }
+      return divided(p, n - 1);
     }
 
     const Point zero{0., 1.};
+
+    /// e[x, 0] and e[x, 0, 0], the two divided differences every mode
+    /// needs: for x < -1 by the recurrence, e[x,0] = (1 - e^x)/(-x) and
+    /// e[x,0,0] = (1 - e[x,0])/(-x), otherwise in general.
+    std::pair<double, double> with_zero(const Point &x)
+    {
+      if (x.x < -1.)
+        {
+          const double e1 = (1. - x.ex) / -x.x;
+          return {e1, (1. - e1) / -x.x};
+        }
+      return {divided_any({x, zero}), divided_any({x, zero, zero})};
+    }
   } // namespace
 
   double exp_divided_difference(const double *points, const unsigned int k)
@@ -85,7 +109,8 @@ namespace dermatwin::fem
     std::array<Point, 4> p{};
     for (unsigned int i = 0; i <= k; ++i)
       p[i] = {points[i], std::exp(points[i])};
-    return divided_any(p, k);
+    std::sort(p.begin(), p.begin() + k + 1, [](const Point &a, const Point &b) { return a.x > b.x; });
+    return divided(p.data(), k);
   }
 
   ModalPropagator::Functional ModalPropagator::functional(const Column &c, const std::vector<double> &weights) const
@@ -185,7 +210,24 @@ namespace dermatwin::fem
     const pk::CompartmentModel &pk = body.disposition();
     const unsigned int          n  = pk.n_compartments();
     pk_offset_                     = body.pk_offset();
-    const Eigen::EigenSolver<Eigen::MatrixXd> eigen(pk.rate_matrix());
+    // The compartment model does not change during a run: decompose it once.
+    if (rate_matrix_.size() == 0 || rate_matrix_ != pk.rate_matrix())
+      {
+        rate_matrix_   = pk.rate_matrix();
+        pk_diagonal_ = diagonalise_pk();
+      }
+    if (!pk_diagonal_)
+      return false;
+    p0_ = V_inverse_ * Eigen::Map<const Eigen::VectorXd>(y0.data() + pk_offset_, n);
+    w_  = V_inverse_.col(0);
+    const auto &parameters = pk.parameters();
+    elimination_per_h_     = parameters.clearance_L_per_h / parameters.v1_L;
+    return true;
+  }
+
+  bool ModalPropagator::diagonalise_pk()
+  {
+    const Eigen::EigenSolver<Eigen::MatrixXd> eigen(rate_matrix_);
     if (eigen.info() != Eigen::Success)
       return false;
     const double scale = eigen.eigenvalues().cwiseAbs().maxCoeff();
@@ -196,15 +238,9 @@ namespace dermatwin::fem
     const Eigen::FullPivLU<Eigen::MatrixXd> lu(V_);
     if (!lu.isInvertible())
       return false;
-    const Eigen::MatrixXd V_inverse = lu.inverse();
+    V_inverse_ = lu.inverse();
     // Close to a defective K (coinciding rates), the eigenbasis loses accuracy.
-    if (V_.cwiseAbs().rowwise().sum().maxCoeff() * V_inverse.cwiseAbs().rowwise().sum().maxCoeff() > 1e8)
-      return false;
-    p0_ = V_inverse * Eigen::Map<const Eigen::VectorXd>(y0.data() + pk_offset_, n);
-    w_  = V_inverse.col(0);
-    const auto &parameters = pk.parameters();
-    elimination_per_h_     = parameters.clearance_L_per_h / parameters.v1_L;
-    return true;
+    return V_.cwiseAbs().rowwise().sum().maxCoeff() * V_inverse_.cwiseAbs().rowwise().sum().maxCoeff() <= 1e8;
   }
 
   void ModalPropagator::state_at(const double t_h, std::vector<double> &y) const
@@ -222,20 +258,19 @@ namespace dermatwin::fem
     for (unsigned int j = 0; j < n_pk; ++j)
       {
         pk_point[j] = {mu_[j] * tau, std::exp(mu_[j] * tau)};
-        pk_e1[j]    = divided_any({pk_point[j], zero}, 1);
-        pk_e2[j]    = divided_any({pk_point[j], zero, zero}, 2);
+        std::tie(pk_e1[j], pk_e2[j]) = with_zero(pk_point[j]);
       }
 
     double input_constant = 0; // PK input from the fixed rows [mg/h]
-    Eigen::VectorXd q, Q;
+    Eigen::VectorXd &q = q_, &Q = Q_, &u_free = u_free_;
     for (const Column &c : columns_)
       {
         const unsigned int n_free = c.free_rows.size();
-        q.resize(n_free), Q.resize(n_free);
+        q.resize(n_free), Q.resize(n_free), u_free.resize(n_free);
         for (unsigned int i = 0; i < n_free; ++i)
           {
             const Point  x{-c.lambda[i] * tau, std::exp(-c.lambda[i] * tau)};
-            const double e1 = divided_any({x, zero}, 1), e2 = divided_any({x, zero, zero}, 2);
+            const auto [e1, e2] = with_zero(x);
             q[i] = c.q0[i] * x.ex + c.g[i] * tau * e1;
             Q[i] = c.q0[i] * tau * e1 + c.g[i] * tau * tau * e2;
             // The blood uptake of this mode drives every PK mode.
@@ -251,8 +286,8 @@ namespace dermatwin::fem
                 if (std::abs(d) > 1.)
                   f1 = (m.ex - x.ex) / d, f2 = (pk_e1[j] - e1) / d, f3 = (pk_e2[j] - e2) / d;
                 else
-                  f1 = divided_any({m, x}, 1), f2 = divided_any({m, x, zero}, 2),
-                  f3 = divided_any({m, x, zero, zero}, 3);
+                  f1 = divided_any({m, x}), f2 = divided_any({m, x, zero}),
+                  f3 = divided_any({m, x, zero, zero});
                 p[j] += beta * (c.q0[i] * tau * f1 + c.g[i] * tau * tau * f2);
                 P[j] += beta * (c.q0[i] * tau * tau * f2 + c.g[i] * tau * tau * tau * f3);
               }
@@ -260,7 +295,7 @@ namespace dermatwin::fem
         double *yc = y.data() + c.offset;
         if (n_free > 0)
           {
-            const Eigen::VectorXd u_free = c.modes * q;
+            u_free.noalias() = c.modes * q;
             for (unsigned int a = 0; a < n_free; ++a)
               yc[c.free_rows[a]] = u_free[a];
           }
@@ -351,7 +386,7 @@ namespace dermatwin::fem
   {
     if (!ensure_started(body, t_h, y))
       return stepper_.advance(body, t_h, t_end_h, y, event);
-    std::vector<double> y1;
+    std::vector<double> &y1 = y1_;
     propagator_.state_at(t_end_h, y1);
     ++stats_.accepted_steps;
     bool stopped = false;
@@ -372,13 +407,13 @@ namespace dermatwin::fem
             if (ft == 0)
               break;
           }
-        y1      = std::move(ya);
+        y1      = ya;
         t_h     = a;
         stopped = true;
       }
     else
       t_h = t_end_h;
-    y       = std::move(y1);
+    y.swap(y1);
     last_y_ = y;
     last_t_ = t_h;
     return stopped;

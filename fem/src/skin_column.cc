@@ -384,6 +384,17 @@ namespace dermatwin::fem
     return dot(uptake_functional_, y);
   }
 
+  double SkinColumn::to_blood_rate_of_change(const double *y) const
+  {
+    std::vector<double> &du = work_rhs_;
+    for (unsigned int i = 0; i < n_dofs_; ++i)
+      du[i] = source_now_[i] - operator_now_.row_times(i, y);
+    for (const unsigned int d : fixed_rows_)
+      du[d] = 0.;
+    mass_factor_.solve(du);
+    return dot(uptake_functional_, du.data());
+  }
+
   SkinColumn::Rates SkinColumn::rates(const double *y) const
   {
     // du/dt of the semi-discrete system: M u' = f - S u on the free rows.

@@ -69,6 +69,27 @@ namespace dermatwin::fem
     return disposition_->plasma_concentration_ng_per_mL(rate);
   }
 
+  double TransdermalBody::plasma_acceleration_ng_per_mL_per_h2(const std::vector<double> &y) const
+  {
+    if (!disposition_)
+      return 0.;
+    const unsigned int n = disposition_->n_compartments();
+    double input_mg_per_h = 0, input_change_mg_per_h2 = 0;
+    for (const Column &c : columns_)
+      if (c.active)
+        {
+          input_mg_per_h += c.area_cm2 * c.model->to_blood_mg_per_cm2_per_h(y.data() + c.offset);
+          input_change_mg_per_h2 += c.area_cm2 * c.model->to_blood_rate_of_change(y.data() + c.offset);
+        }
+    const Eigen::MatrixXd                  &K = disposition_->rate_matrix();
+    const Eigen::Map<const Eigen::VectorXd> amounts(y.data() + pk_offset_, n);
+    Eigen::VectorXd rate = K * amounts;
+    rate(0) += input_mg_per_h;
+    Eigen::VectorXd acceleration = K * rate;
+    acceleration(0) += input_change_mg_per_h2;
+    return disposition_->plasma_concentration_ng_per_mL(acceleration);
+  }
+
   double TransdermalBody::eliminated_mg(const std::vector<double> &y) const
   {
     return disposition_ ? y[pk_offset_ + disposition_->n_compartments()] : 0.;

@@ -279,24 +279,30 @@ namespace dermatwin::studies
       std::pair<double, double> peak_in_bracket(const double span)
       {
         double a = 0, b = span;
-        double ga = body_.plasma_rate_ng_per_mL_per_h(states_[0]);
-        double gb = body_.plasma_rate_ng_per_mL_per_h(y_);
+        const double ga = body_.plasma_rate_ng_per_mL_per_h(states_[0]);
+        const double gb = body_.plasma_rate_ng_per_mL_per_h(y_);
         if (ga > 0 && gb < 0)
           {
-            std::vector<double> y_root = states_[0];
-            double              tau = 0, previous = -1;
-            for (int it = 0; it < 60 && b - a > 1e-7 * span && std::abs(tau - previous) > 1e-9 * span; ++it)
+            // Root of g = d(plasma)/dt: Newton with g' = d^2(plasma)/dt^2
+            // from the state, kept inside the bracket [a, b] (bisection when
+            // a Newton step would leave it); from the secant point.
+            double              tau    = (a * gb - b * ga) / (gb - ga);
+            std::vector<double> y_root = state_after(tau);
+            for (int it = 0; it < 60; ++it)
               {
-                previous       = tau;
-                tau            = (a * gb - b * ga) / (gb - ga);
-                y_root         = state_after(tau);
                 const double g = body_.plasma_rate_ng_per_mL_per_h(y_root);
                 if (g == 0)
                   break;
-                if (g > 0)
-                  a = tau, ga = g, gb *= 0.5;
-                else
-                  b = tau, gb = g, ga *= 0.5;
+                (g > 0 ? a : b) = tau;
+                const double slope = body_.plasma_acceleration_ng_per_mL_per_h2(y_root);
+                double       next  = slope < 0 ? tau - g / slope : 0.5 * (a + b);
+                if (!(next > a && next < b))
+                  next = 0.5 * (a + b);
+                const bool converged = std::abs(next - tau) <= 1e-9 * span || b - a <= 1e-9 * span;
+                tau    = next;
+                y_root = state_after(tau);
+                if (converged)
+                  break;
               }
             return {tau, body_.plasma_ng_per_mL(y_root)};
           }

@@ -78,6 +78,9 @@ namespace dermatwin::fem
     bool add_column(const SkinColumn &column, unsigned int offset, double area_cm2,
                     const std::vector<double> &y0);
     Functional functional(const Column &c, const std::vector<double> &weights) const;
+    /// Eigen-decomposition of rate_matrix_; false if K has no real,
+    /// well-conditioned eigenbasis.
+    bool diagonalise_pk();
 
     double                    t0_h_ = 0;
     std::vector<double>       y0_;
@@ -87,8 +90,13 @@ namespace dermatwin::fem
     bool                      has_pk_ = false;
     unsigned int              pk_offset_ = 0;
     Eigen::VectorXd           mu_, p0_, w_;
-    Eigen::MatrixXd           V_;
+    Eigen::MatrixXd           V_, V_inverse_;
+    /// K of the last diagonalisation and whether it had a usable eigenbasis.
+    Eigen::MatrixXd           rate_matrix_;
+    bool                      pk_diagonal_ = false;
     double                    elimination_per_h_ = 0; ///< CL / V1
+    /// Scratch space of state_at() (no allocations per evaluation).
+    mutable Eigen::VectorXd   q_, Q_, u_free_;
   };
 
   /**
@@ -128,7 +136,7 @@ namespace dermatwin::fem
     ExtrapolatedEuler    stepper_;
     ModalPropagator      propagator_;
     bool                 modal_ready_ = false, modal_failed_ = false;
-    std::vector<double>  last_y_;
+    std::vector<double>  last_y_, y1_;
     double               last_t_ = 0;
     IntegratorStatistics stats_; ///< modal evaluations (accepted_steps)
     mutable IntegratorStatistics combined_;

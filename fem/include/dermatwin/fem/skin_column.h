@@ -133,6 +133,9 @@ namespace dermatwin::fem
     Rates rates(const double *y) const;
     /// Blood uptake rate alone (Rates::to_blood, mg/(cm^2 h)): one dot product.
     double to_blood_mg_per_cm2_per_h(const double *y) const;
+    /// Its time derivative [mg/(cm^2 h^2)]: uptake . u' with M u' = f - A u
+    /// on the free rows (one banded solve).
+    double to_blood_rate_of_change(const double *y) const;
 
     /// The semi-discrete system of the current configuration, for solvers
     /// other than implicit_euler_step(): M u' = f - A u on the free rows,

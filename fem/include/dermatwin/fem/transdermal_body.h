@@ -51,6 +51,9 @@ namespace dermatwin::fem
     /// d(plasma)/dt [ng/(mL h)] = ((K A)_1 + sum_c area_c * to_blood_c) / V1:
     /// its root is a plasma peak.
     double plasma_rate_ng_per_mL_per_h(const std::vector<double> &y) const;
+    /// d^2(plasma)/dt^2 [ng/(mL h^2)] = (K A' + e1 input')_1 / V1 with
+    /// A' = K A + e1 input: Newton's derivative for the plasma peak.
+    double plasma_acceleration_ng_per_mL_per_h2(const std::vector<double> &y) const;
     double eliminated_mg(const std::vector<double> &y) const;
     double amount_in_body_mg(const std::vector<double> &y) const;
 
