@@ -92,7 +92,16 @@ int main(int argc, char **argv)
     {"1 cell, rtol 1e-2, out 12 h", {"simulation.cells_per_layer=1", "simulation.relative_tolerance=1e-2",
                                      "simulation.output_every_h=12"}},
     {"4 cells, rtol 1e-8, out 12 h", {"simulation.cells_per_layer=4", "simulation.relative_tolerance=1e-8",
-                                      "simulation.output_every_h=12"}}};
+                                      "simulation.output_every_h=12"}},
+    // The exact modal solution has no time error: cells alone set the accuracy.
+    {"3 cells, out 12 h", {"simulation.cells_per_layer=3", "simulation.output_every_h=12"}},
+    {"Q3, 2 cells, out 12 h", {"simulation.fe_degree=3", "simulation.cells_per_layer=2",
+                               "simulation.output_every_h=12"}},
+    // The same two cases stepped in time (extrapolated implicit Euler) instead.
+    {"coarse, 12 h, stepped", {"simulation.accuracy=coarse", "simulation.output_every_h=12",
+                               "simulation.time_integrator=extrapolation"}},
+    {"4 cells, 1e-8, 12 h, stepped", {"simulation.cells_per_layer=4", "simulation.relative_tolerance=1e-8",
+                                      "simulation.output_every_h=12", "simulation.time_integrator=extrapolation"}}};
   for (const Case &c : cases)
     {
       const Measurement m = measure(file, c.sets, repeats);

@@ -33,8 +33,6 @@ namespace dermatwin::fem
     if (!(options.grading_exponent >= 1))
       throw std::invalid_argument("grading_exponent must be >= 1");
 
-    std::vector<double>       steps;
-    std::vector<unsigned int> layer_of_cell;
     for (unsigned int l = 0; l < layers.n_layers(); ++l)
       {
         // Well-mixed compartments need no resolution.
@@ -44,25 +42,31 @@ namespace dermatwin::fem
         for (const double h : graded_cell_sizes(layers[l].thickness_cm, n,
                                                 options.grading_exponent))
           {
-            steps.push_back(h);
-            layer_of_cell.push_back(l);
+            steps_.push_back(h);
+            layer_of_cell_.push_back(l);
           }
       }
-
-    dealii::GridGenerator::subdivided_hyper_rectangle(
-      tria_, {steps}, dealii::Point<1>(0.), dealii::Point<1>(layers.total_thickness_cm()));
-
-    // Cells are created left to right; assign the layer by cell centre.
     vertices_.assign(1, 0.);
-    for (const double h : steps)
+    for (const double h : steps_)
       vertices_.push_back(vertices_.back() + h);
-    for (const auto &cell : tria_.active_cell_iterators())
+  }
+
+  const dealii::Triangulation<1> &LayeredSkinMesh::triangulation() const
+  {
+    if (tria_)
+      return *tria_;
+    tria_ = std::make_unique<dealii::Triangulation<1>>();
+    dealii::GridGenerator::subdivided_hyper_rectangle(
+      *tria_, {steps_}, dealii::Point<1>(0.), dealii::Point<1>(vertices_.back()));
+    // Cells are created left to right; assign the layer by cell centre.
+    for (const auto &cell : tria_->active_cell_iterators())
       {
         const double centre = cell->center()[0];
         unsigned int c      = 0;
-        while (c + 1 < steps.size() && vertices_[c + 1] < centre)
+        while (c + 1 < steps_.size() && vertices_[c + 1] < centre)
           ++c;
-        cell->set_material_id(layer_of_cell[c]);
+        cell->set_material_id(layer_of_cell_[c]);
       }
+    return *tria_;
   }
 } // namespace dermatwin::fem

@@ -66,11 +66,10 @@ namespace dermatwin::fem
     : setup_((check_setup(setup), setup))
     , mesh_(setup_.layers, setup_.mesh)
     , fe_(shared_fe_q(setup_.fe_degree))
-    , dof_handler_(mesh_.triangulation())
+
   {
-    dof_handler_.distribute_dofs(fe_);
-    n_dofs_ = dof_handler_.n_dofs();
-    number_dofs_by_depth();
+    n_dofs_ = mesh_.n_cells() * fe_.degree + 1;
+    compute_dof_depths();
     top_dof_    = std::min_element(depths_.begin(), depths_.end()) - depths_.begin();
     bottom_dof_ = std::max_element(depths_.begin(), depths_.end()) - depths_.begin();
 
@@ -79,33 +78,34 @@ namespace dermatwin::fem
     update_configuration();
   }
 
-  void SkinColumn::number_dofs_by_depth()
+  void SkinColumn::cell_dofs(const unsigned int c, std::vector<unsigned int> &dofs) const
   {
-    // The support point of each DoF (cells are intervals, so x = x0 + xi h),
-    // then the DoFs renumbered in order of depth: all matrices are banded.
-    // (What DoFRenumbering::downstream does, without its general machinery.)
-    std::vector<double> depth(n_dofs_);
+    const unsigned int p = fe_.degree;
+    dofs.resize(p + 1);
+    dofs[0] = c * p;
+    dofs[1] = (c + 1) * p;
+    for (unsigned int i = 2; i <= p; ++i)
+      dofs[i] = c * p + i - 1;
+  }
+
+  void SkinColumn::compute_dof_depths()
+  {
+    // The cells are intervals [x_c, x_{c+1}]: DoF i of cell c sits at
+    // x_c + xi_i h. FE_Q numbers the interior points of a line from its
+    // first vertex on, so the numbering of cell_dofs() follows depth.
     const std::vector<dealii::Point<1>> &unit_points = fe_.get_unit_support_points();
-    std::vector<dealii::types::global_dof_index> dofs(fe_.n_dofs_per_cell());
-    for (const auto &cell : dof_handler_.active_cell_iterators())
-      {
-        cell->get_dof_indices(dofs);
-        const double x0 = cell->vertex(0)[0], h = cell->vertex(1)[0] - x0;
-        for (unsigned int i = 0; i < dofs.size(); ++i)
-          depth[dofs[i]] = x0 + unit_points[i][0] * h;
-      }
-    std::vector<unsigned int> by_depth(n_dofs_);
-    std::iota(by_depth.begin(), by_depth.end(), 0u);
-    std::stable_sort(by_depth.begin(), by_depth.end(),
-                     [&](const unsigned int a, const unsigned int b) { return depth[a] < depth[b]; });
-    std::vector<dealii::types::global_dof_index> new_number(n_dofs_);
+    for (unsigned int i = 3; i < unit_points.size(); ++i)
+      if (!(unit_points[i][0] > unit_points[i - 1][0]))
+        throw std::logic_error("SkinColumn: FE_Q interior points not in increasing order");
+    const std::vector<double> &x = mesh_.vertex_depths_cm();
     depths_.resize(n_dofs_);
-    for (unsigned int k = 0; k < n_dofs_; ++k)
+    std::vector<unsigned int> dofs;
+    for (unsigned int c = 0; c < mesh_.n_cells(); ++c)
       {
-        new_number[by_depth[k]] = k;
-        depths_[k]              = depth[by_depth[k]];
+        cell_dofs(c, dofs);
+        for (unsigned int i = 0; i < dofs.size(); ++i)
+          depths_[dofs[i]] = x[c] + unit_points[i][0] * (x[c + 1] - x[c]);
       }
-    dof_handler_.renumber_dofs(new_number);
   }
 
   void SkinColumn::assemble_layers()
@@ -131,15 +131,16 @@ namespace dermatwin::fem
           value[q * n_local + i] = fe_.shape_value(i, quadrature.point(q));
           slope[q * n_local + i] = fe_.shape_grad(i, quadrature.point(q))[0];
         }
-    std::vector<dealii::types::global_dof_index> dofs(n_local);
+    std::vector<unsigned int> dofs(n_local);
+    const std::vector<double> &x = mesh_.vertex_depths_cm();
 
-    for (const auto &cell : dof_handler_.active_cell_iterators())
+    for (unsigned int c = 0; c < mesh_.n_cells(); ++c)
       {
-        const double h = cell->vertex(1)[0] - cell->vertex(0)[0];
+        const double h = x[c + 1] - x[c];
         auto shape_value = [&](const unsigned int i, const unsigned int q) { return value[q * n_local + i]; };
         auto shape_grad  = [&](const unsigned int i, const unsigned int q) { return slope[q * n_local + i] / h; };
-        cell->get_dof_indices(dofs);
-        const unsigned int l     = cell->material_id();
+        cell_dofs(c, dofs);
+        const unsigned int l     = mesh_.cell_layers()[c];
         const Layer       &layer = setup_.layers[l];
         const double       K = layer.partition_coefficient, D = layer.diffusivity_cm2_per_h,
                      k = layer.blood_uptake_rate_per_h;
@@ -463,20 +464,22 @@ namespace dermatwin::fem
 
   double SkinColumn::concentration_at(const double *y, const double x_cm, const bool upper_side) const
   {
-    std::vector<dealii::types::global_dof_index> dofs(fe_.n_dofs_per_cell());
-    for (const auto &cell : dof_handler_.active_cell_iterators())
+    std::vector<unsigned int>  dofs;
+    const std::vector<double> &x = mesh_.vertex_depths_cm();
+    const unsigned int         n_cells = mesh_.n_cells();
+    for (unsigned int c = 0; c < n_cells; ++c)
       {
-        const double x0 = cell->vertex(0)[0], x1 = cell->vertex(1)[0];
+        const double x0 = x[c], x1 = x[c + 1];
         const bool   inside = upper_side ? (x_cm > x0 && x_cm <= x1) : (x_cm >= x0 && x_cm < x1);
-        const bool   last   = x_cm >= x1 && cell->at_boundary(1);
-        if (!inside && !last && !(x_cm <= x0 && cell->at_boundary(0)))
+        const bool   last   = x_cm >= x1 && c + 1 == n_cells;
+        if (!inside && !last && !(x_cm <= x0 && c == 0))
           continue;
-        cell->get_dof_indices(dofs);
+        cell_dofs(c, dofs);
         const double xi = std::clamp((x_cm - x0) / (x1 - x0), 0., 1.);
         double       u  = 0;
         for (unsigned int i = 0; i < dofs.size(); ++i)
           u += y[dofs[i]] * fe_.shape_value(i, dealii::Point<1>(xi));
-        return setup_.layers[cell->material_id()].partition_coefficient * u;
+        return setup_.layers[mesh_.cell_layers()[c]].partition_coefficient * u;
       }
     return 0.;
   }

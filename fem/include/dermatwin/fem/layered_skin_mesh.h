@@ -6,6 +6,7 @@
 
 #include <deal.II/grid/tria.h>
 
+#include <memory>
 #include <vector>
 
 namespace dermatwin::fem
@@ -30,9 +31,16 @@ namespace dermatwin::fem
   public:
     LayeredSkinMesh(const LayerStack &layers, const MeshOptions &options);
 
-    const dealii::Triangulation<1> &triangulation() const { return tria_; }
-    /// Vertex depths [cm], sorted from top to bottom.
+    /// The deal.II triangulation of these cells, built on first use (a
+    /// column does not need it: its cells are the intervals below). Not
+    /// thread-safe on that first call.
+    const dealii::Triangulation<1> &triangulation() const;
+    /// Vertex depths [cm], sorted from top to bottom: cell c is
+    /// [vertex c, vertex c + 1].
     const std::vector<double> &vertex_depths_cm() const { return vertices_; }
+    /// Layer index of each cell.
+    const std::vector<unsigned int> &cell_layers() const { return layer_of_cell_; }
+    unsigned int n_cells() const { return layer_of_cell_.size(); }
 
     /// Cell sizes of one layer of thickness @p thickness_cm split into
     /// @p n_cells cells graded towards both faces with @p exponent.
@@ -41,8 +49,9 @@ namespace dermatwin::fem
                                                  double       exponent);
 
   private:
-    dealii::Triangulation<1> tria_;
-    std::vector<double>      vertices_;
+    mutable std::unique_ptr<dealii::Triangulation<1>> tria_;
+    std::vector<double>                               steps_, vertices_;
+    std::vector<unsigned int>                         layer_of_cell_;
   };
 } // namespace dermatwin::fem
 

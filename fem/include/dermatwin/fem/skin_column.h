@@ -6,7 +6,6 @@
 #include <dermatwin/fem/layer_stack.h>
 #include <dermatwin/fem/layered_skin_mesh.h>
 
-#include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_q.h>
 
 #include <map>
@@ -95,7 +94,6 @@ namespace dermatwin::fem
     unsigned int n_dofs() const { return n_dofs_; }
     unsigned int state_size() const { return n_dofs_ + n_scalars; }
     const ColumnSetup &setup() const { return setup_; }
-    const dealii::DoFHandler<1> &dof_handler() const { return dof_handler_; }
     /// Depth of DoF i [cm] (DoFs are sorted by depth).
     double dof_depth_cm(unsigned int i) const { return depths_[i]; }
 
@@ -163,7 +161,12 @@ namespace dermatwin::fem
     double concentration_at(const double *y, double x_cm, bool upper_side = false) const;
 
   private:
-    void number_dofs_by_depth();
+    /// Global DoFs of cell @p c in FE_Q's local order (the two vertices,
+    /// then the interior points from top to bottom). DoFs are numbered by
+    /// depth: the vertex at the top of cell c is c p, its interior points
+    /// follow.
+    void cell_dofs(unsigned int c, std::vector<unsigned int> &dofs) const;
+    void compute_dof_depths();
     void assemble_layers();
     void update_configuration();
     /// M + h A with the fixed rows and columns replaced by the identity.
@@ -176,7 +179,6 @@ namespace dermatwin::fem
     LayeredSkinMesh           mesh_;
     /// FE_Q(p), shared by all columns of a process (immutable once built).
     const dealii::FE_Q<1>    &fe_;
-    dealii::DoFHandler<1>     dof_handler_;
     unsigned int              n_dofs_ = 0;
     std::vector<double>       depths_;
 
