@@ -78,6 +78,8 @@ namespace dermatwin::fem
       unsigned int n = 0;
       for (const Point &point : points) // insertion sort, decreasing x
         {
+          if (n == 4)
+            throw std::invalid_argument("exp_divided_difference: at most 4 points");
           unsigned int i = n++;
           for (; i > 0 && p[i - 1].x < point.x; --i)
             p[i] = p[i - 1];
@@ -106,11 +108,16 @@ namespace dermatwin::fem
   {
     if (k > 3)
       throw std::invalid_argument("exp_divided_difference: at most 4 points");
-    std::array<Point, 4> p{};
+    Point p[4];
     for (unsigned int i = 0; i <= k; ++i)
       p[i] = {points[i], std::exp(points[i])};
-    std::sort(p.begin(), p.begin() + k + 1, [](const Point &a, const Point &b) { return a.x > b.x; });
-    return divided(p.data(), k);
+    switch (k)
+      {
+        case 0: return p[0].ex;
+        case 1: return divided_any({p[0], p[1]});
+        case 2: return divided_any({p[0], p[1], p[2]});
+        default: return divided_any({p[0], p[1], p[2], p[3]});
+      }
   }
 
   ModalPropagator::Functional ModalPropagator::functional(const Column &c, const std::vector<double> &weights) const
@@ -198,7 +205,6 @@ namespace dermatwin::fem
   {
     t0_h_       = t0_h;
     y0_         = y0;
-    state_size_ = body.state_size();
     columns_.clear();
     for (unsigned int c = 0; c < body.n_columns(); ++c)
       if (body.active(c) && !add_column(body.column(c), body.offset(c), body.area_cm2(c), y0))
@@ -209,6 +215,8 @@ namespace dermatwin::fem
       return true;
     const pk::CompartmentModel &pk = body.disposition();
     const unsigned int          n  = pk.n_compartments();
+    if (n > 3) // state_at() keeps the PK modes in arrays of 3
+      return false;
     pk_offset_                     = body.pk_offset();
     // The compartment model does not change during a run: decompose it once.
     if (rate_matrix_.size() == 0 || rate_matrix_ != pk.rate_matrix())

@@ -85,7 +85,6 @@ namespace dermatwin::fem
     double                    t0_h_ = 0;
     std::vector<double>       y0_;
     std::vector<Column>       columns_;
-    unsigned int              state_size_ = 0;
     // PK: K = V diag(mu) V^{-1}; p = V^{-1} A; w = V^{-1} e1.
     bool                      has_pk_ = false;
     unsigned int              pk_offset_ = 0;
