@@ -318,10 +318,8 @@ namespace dermatwin::fem
         // Boundary inflow = the residual of the row: M_d (u - u0) + int (A_d u - f_d).
         auto inflow = [&](const unsigned int d, const Functional &flux) {
           const BandedMatrix &M = c.model->mass_matrix();
-          double              change = 0;
-          for (unsigned int j = 0; j < c.n_dofs; ++j)
-            change += M(d, j) * (yc[j] - c.y0[j]);
-          return change + integral(flux) - c.model->source()[d] * tau;
+          return M.row_times(d, yc) - M.row_times(d, c.y0.data()) + integral(flux) -
+                 c.model->source()[d] * tau;
         };
         if (c.fixed_top)
           scalars[SkinColumn::entered] += inflow(c.top_dof, c.top_flux);

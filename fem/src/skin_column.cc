@@ -66,7 +66,6 @@ namespace dermatwin::fem
     : setup_((check_setup(setup), setup))
     , mesh_(setup_.layers, setup_.mesh)
     , fe_(shared_fe_q(setup_.fe_degree))
-
   {
     n_dofs_ = mesh_.n_cells() * fe_.degree + 1;
     compute_dof_depths();
@@ -385,20 +384,8 @@ namespace dermatwin::fem
     return dot(uptake_functional_, y);
   }
 
-  double SkinColumn::to_blood_rate_of_change(const double *y) const
+  const std::vector<double> &SkinColumn::time_derivative(const double *y) const
   {
-    std::vector<double> &du = work_rhs_;
-    for (unsigned int i = 0; i < n_dofs_; ++i)
-      du[i] = source_now_[i] - operator_now_.row_times(i, y);
-    for (const unsigned int d : fixed_rows_)
-      du[d] = 0.;
-    mass_factor_.solve(du);
-    return dot(uptake_functional_, du.data());
-  }
-
-  SkinColumn::Rates SkinColumn::rates(const double *y) const
-  {
-    // du/dt of the semi-discrete system: M u' = f - S u on the free rows.
     std::vector<double> &du = work_rhs_, &residual_base = work_residual_;
     for (unsigned int i = 0; i < n_dofs_; ++i)
       {
@@ -408,6 +395,17 @@ namespace dermatwin::fem
     for (const unsigned int d : fixed_rows_)
       du[d] = 0.;
     mass_factor_.solve(du);
+    return du;
+  }
+
+  double SkinColumn::to_blood_rate_of_change(const double *y) const
+  {
+    return dot(uptake_functional_, time_derivative(y).data());
+  }
+
+  SkinColumn::Rates SkinColumn::rates(const double *y) const
+  {
+    const std::vector<double> &du = time_derivative(y), &residual_base = work_residual_;
 
     Rates rates;
     rates.to_blood = to_blood_mg_per_cm2_per_h(y);

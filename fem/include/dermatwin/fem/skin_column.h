@@ -167,6 +167,9 @@ namespace dermatwin::fem
     /// follow.
     void cell_dofs(unsigned int c, std::vector<unsigned int> &dofs) const;
     void compute_dof_depths();
+    /// u' of the semi-discrete system, M u' = f - A u on the free rows and 0
+    /// on the fixed ones, in work_rhs_; leaves A u - f in work_residual_.
+    const std::vector<double> &time_derivative(const double *y) const;
     void assemble_layers();
     void update_configuration();
     /// M + h A with the fixed rows and columns replaced by the identity.
