@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sparse_cholesky.h"
 
+#include "huge_pages.h"
+
 #include <Epetra_Comm.h>
 #include <Epetra_Map.h>
 #include <cholmod.h>
@@ -24,6 +26,7 @@ namespace dermatwin::fem::internal
       cholmod_common common;
       Common()
       {
+        use_huge_pages_in_cholmod();
         cholmod_start(&common);
         common.supernodal = CHOLMOD_SIMPLICIAL;
         // Orderings without points: CHOLMOD's nested dissection (METIS),
@@ -407,11 +410,21 @@ namespace dermatwin::fem::internal
     for (int j = 0; j < n; ++j)
       old_of[new_index[j]] = j;
 
-    column_start_.assign(n + 1, 0);
+    // Column j of the new numbering holds its rows inside its group first
+    // (new index < top_), then its rows in the top part. Both runs are
+    // ascending when the old rows are (CHOLMOD's row-oriented factorisation
+    // appends them in ascending order), because the new numbering keeps the
+    // old order inside each part; other columns are sorted.
+    std::size_t entries = 0;
+    for (int j = 0; j < n; ++j)
+      entries += std::size_t(count[j] - 1);
+    column_start_.resize(n + 1);
     top_begin_.resize(n);
     diagonal_.resize(n);
-    row_.clear();
-    value_.clear();
+    row_.resize(entries);
+    value_.resize(entries);
+    column_start_[0] = 0;
+    std::size_t                         at = 0;
     std::vector<std::pair<int, double>> column;
     for (int j = 0; j < n; ++j)
       {
@@ -420,19 +433,32 @@ namespace dermatwin::fem::internal
         if (!(diagonal_[j] > 0.)) // LDL' goes through indefinite matrices
           throw std::runtime_error("SparseCholesky: matrix not positive definite (pivot " +
                                    std::to_string(diagonal_[j]) + ")");
-        column.clear();
-        for (int k = p[old] + 1; k < p[old] + count[old]; ++k)
-          column.emplace_back(new_index[rows[k]], values[k]);
-        if (!std::is_sorted(column.begin(), column.end()))
-          std::sort(column.begin(), column.end());
-        top_begin_[j] = int(row_.size());
-        for (const auto &[r, v] : column)
+        const int first = p[old] + 1, last = p[old] + count[old];
+        if (std::is_sorted(rows + first, rows + last))
           {
-            if (r < top_)
-              ++top_begin_[j];
-            row_.push_back(r), value_.push_back(v);
+            for (const bool in_top : {false, true})
+              {
+                if (in_top)
+                  top_begin_[j] = int(at);
+                for (int k = first; k < last; ++k)
+                  if ((group[rows[k]] == 2) == in_top)
+                    row_[at] = new_index[rows[k]], value_[at++] = values[k];
+              }
           }
-        column_start_[j + 1] = int(row_.size());
+        else
+          {
+            column.clear();
+            for (int k = first; k < last; ++k)
+              column.emplace_back(new_index[rows[k]], values[k]);
+            std::sort(column.begin(), column.end());
+            top_begin_[j] = int(at);
+            for (const auto &[r, v] : column)
+              {
+                top_begin_[j] += r < top_;
+                row_[at] = r, value_[at++] = v;
+              }
+          }
+        column_start_[j + 1] = int(at);
       }
     work_.resize(n);
     for (auto &b : buffer_)

@@ -4,6 +4,8 @@
 #ifndef dermatwin_fem_sparse_cholesky_h
 #define dermatwin_fem_sparse_cholesky_h
 
+#include "huge_pages.h"
+
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
 
@@ -104,8 +106,10 @@ namespace dermatwin::fem::internal
     /// The factor in the renumbering [group 0 | group 1 | top]: strictly
     /// lower columns (rows ascending; a group column's rows inside its group
     /// come first, up to top_begin_[j]) and the diagonal D.
-    std::vector<int>    column_start_, top_begin_, row_;
-    std::vector<double> value_, diagonal_;
+    std::vector<int>                                 column_start_, top_begin_;
+    std::vector<int, HugePageAllocator<int>>         row_;
+    std::vector<double, HugePageAllocator<double>>   value_;
+    std::vector<double>                              diagonal_;
     /// new index -> row of A.
     std::vector<int> original_;
     /// First index of group 1 and of the top part.

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Large arrays on transparent huge pages (internal to fem).
+#ifndef dermatwin_fem_huge_pages_h
+#define dermatwin_fem_huge_pages_h
+
+#include <cstddef>
+#include <new>
+
+namespace dermatwin::fem::internal
+{
+  /**
+   * malloc and calloc that put blocks of 2 MiB or more on 2 MiB boundaries
+   * and ask the kernel for transparent huge pages there (madvise
+   * MADV_HUGEPAGE; Debian enables them only where asked). A sparse factor
+   * of the axisymmetric block is tens of MiB, written once and then read
+   * by every time step: with 4 KiB pages its first touch was a page fault
+   * per 4 KiB (15 % of a 100k-DOF run on the reference VM) and its reads
+   * missed the TLB. Smaller blocks come from malloc. Free with std::free.
+   * Where huge pages are disabled the advice is ignored.
+   */
+  void *huge_page_malloc(std::size_t bytes) noexcept;
+  void *huge_page_calloc(std::size_t count, std::size_t size) noexcept;
+
+  /// Makes CHOLMOD (SuiteSparse_config) allocate with the two functions
+  /// above; once per process, before the first CHOLMOD call.
+  void use_huge_pages_in_cholmod();
+
+  /// std::vector allocator over huge_page_malloc.
+  template <typename T>
+  struct HugePageAllocator
+  {
+    using value_type = T;
+    HugePageAllocator() = default;
+    template <typename U>
+    HugePageAllocator(const HugePageAllocator<U> &) noexcept
+    {}
+    T *allocate(const std::size_t n)
+    {
+      if (void *p = huge_page_malloc(n * sizeof(T)))
+        return static_cast<T *>(p);
+      throw std::bad_alloc();
+    }
+    void deallocate(T *p, std::size_t) noexcept;
+    template <typename U>
+    bool operator==(const HugePageAllocator<U> &) const noexcept
+    {
+      return true;
+    }
+    template <typename U>
+    bool operator!=(const HugePageAllocator<U> &) const noexcept
+    {
+      return false;
+    }
+  };
+
+  void huge_page_free(void *p) noexcept;
+
+  template <typename T>
+  void HugePageAllocator<T>::deallocate(T *p, std::size_t) noexcept
+  {
+    huge_page_free(p);
+  }
+} // namespace dermatwin::fem::internal
+
+#endif
