@@ -440,6 +440,29 @@ namespace dermatwin::studies
       return digits;
     }
 
+    /// The node of an override's value: YAML text. Plain numbers and words
+    /// (what batches set for every subject) become the scalar YAML would
+    /// read, without running its parser.
+    YAML::Node override_value(const std::string &value, const std::string &path)
+    {
+      const auto plain_char = [](const char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '+' || c == '-';
+      };
+      const bool plain = !value.empty() && std::all_of(value.begin(), value.end(), plain_char) &&
+                         (value.size() > 1 || std::isalnum(static_cast<unsigned char>(value[0]))) &&
+                         value != "null" && value != "Null" && value != "NULL";
+      if (plain)
+        return YAML::Node(value);
+      try
+        {
+          return YAML::Load(value);
+        }
+      catch (const YAML::Exception &e)
+        {
+          throw StudyError("--set", 1, path, std::string("value is not valid YAML: ") + e.what());
+        }
+    }
+
     void set_override(YAML::Node root, const std::string &assignment)
     {
       const auto eq = assignment.find('=');
@@ -464,16 +487,8 @@ namespace dermatwin::studies
           else
             chain.push_back(parent[parts[i]]);
         }
-      YAML::Node leaf;
-      try
-        {
-          leaf = YAML::Load(value);
-        }
-      catch (const YAML::Exception &e)
-        {
-          throw StudyError("--set", 1, path, std::string("value is not valid YAML: ") + e.what());
-        }
-      YAML::Node parent = chain.back();
+      YAML::Node        leaf   = override_value(value, path);
+      YAML::Node        parent = chain.back();
       const std::string &last = parts.back();
       if (parent.IsSequence() && is_list_index(last, path))
         {

@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""DermaTwin vs FEniCSx (dolfinx_skin.py) in 2D axisymmetric and 3D at about equal DOFs: the table of ratios.
+
+The case is benchmarks/peers/README.md's (Durogesic 25 fentanyl, worn 0-72 h, 120 h; 3D: two patches with edges
+3 cm apart). Both solvers are run as separate processes, alternately, best of --repeats. Accuracy: the absorbed
+amount at 72 and 120 h against a finer DermaTwin axisymmetric run (3D: twice that, the two patches barely interact).
+
+Times compared:
+  loop     FEniCSx solve_s (time loop incl. its LU/AMG set-ups)  vs DermaTwin wall_time_s (time loop incl.
+           factorisations, PK and the output rows)
+  total    FEniCSx setup_s + solve_s (mesh, forms with a warm JIT cache, assembly, loop; Python start-up and imports
+           excluded)  vs the whole DermaTwin process (start-up, planning, mesh, assembly, loop, writing the outputs)
+  process  both whole processes
+
+Usage: multid_ratios.py DERMATWIN_BIN STUDY RESOLVED_YAML OUT_DIR [--quick] [--ranks N] [--repeats N]
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+
+
+def mpi(ranks):
+    return ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks)] if ranks > 1 else []
+
+
+def absorbed_ug(run_dir):
+    """Cumulative absorbed amount at 72 and 120 h from a DermaTwin timeseries.csv."""
+    out = {}
+    for row in csv.DictReader(open(os.path.join(run_dir, "timeseries.csv"))):
+        t = float(row["time_h"])
+        if t in (72.0, 120.0):
+            out[f"{t:g}"] = float(row["cumulative_absorbed_ug"])
+    return out
+
+
+def dermatwin(binary, study, sets, ranks, work):
+    """One DermaTwin run: DOFs, loop and process seconds, absorbed at 72/120 h."""
+    out = os.path.join(work, "dermatwin")
+    cmd = mpi(ranks) + [binary, "run", study, "--out", out]
+    for s in sets:
+        cmd += ["--set", s]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process_s = time.perf_counter() - start
+    summary = json.load(open(os.path.join(out, "summary.json")))
+    return {"dofs": summary["dof_count"], "loop_s": summary["wall_time_s"], "total_s": process_s,
+            "process_s": process_s, "absorbed": absorbed_ug(out)}
+
+
+def fenicsx(resolved, args, ranks):
+    """One dolfinx_skin.py run: DOFs, loop, set-up + loop and process seconds, absorbed at 72/120 h."""
+    cmd = mpi(ranks) + [PY, os.path.join(HERE, "dolfinx_skin.py"), resolved] + args
+    start = time.perf_counter()
+    text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    process_s = time.perf_counter() - start
+    r = [json.loads(line) for line in text.splitlines() if line.startswith("{")][-1]
+    return {"dofs": r["dofs"], "loop_s": r["solve_s"], "total_s": r["setup_s"] + r["solve_s"],
+            "process_s": process_s, "absorbed": {t: r["outputs"][t]["absorbed_ug"] for t in ("72", "120")}}
+
+
+def best(runs):
+    """Fastest of repeated runs, per time column (the answers are the same)."""
+    b = dict(runs[0])
+    for key in ("loop_s", "total_s", "process_s"):
+        b[key] = min(r[key] for r in runs)
+    return b
+
+
+def error(absorbed, reference, factor=1.0):
+    return max(abs(absorbed[t] / (factor * reference[t]) - 1) for t in ("72", "120"))
+
+
+def main():
+    binary, study, resolved, out_dir = sys.argv[1:5]
+    quick = "--quick" in sys.argv
+    ranks = int(sys.argv[sys.argv.index("--ranks") + 1]) if "--ranks" in sys.argv else 2
+    repeats = int(sys.argv[sys.argv.index("--repeats") + 1]) if "--repeats" in sys.argv else 3
+    work = tempfile.mkdtemp()
+    axi = ["simulation.geometry=axisymmetric"]
+
+    # Reference: a finer axisymmetric DermaTwin run (refinement 3: 76k DOFs; 4: 300k DOFs).
+    ref_level = 3 if quick else 4
+    ref = dermatwin(binary, study, axi + [f"simulation.global_refinements={ref_level}"], 1, work)
+    reference = ref["absorbed"]
+    print(f"reference: DermaTwin axisymmetric, global_refinements {ref_level}, {ref['dofs']} DOFs: absorbed "
+          f"{reference['72']:.3f} / {reference['120']:.3f} ug at 72 / 120 h", flush=True)
+
+    # 3D study: the README's two patches, edges 3 cm apart, on a 13.97 x 7.31 cm block.
+    two = os.path.join(work, "two_patches.yaml")
+    with open(two, "w") as f:
+        f.write("""format: dermatwin-study/1
+name: Two Durogesic 25 patches, edges 3 cm apart (benchmarks/peers/README.md)
+patient: {age_years: 45, sex: female, body_weight_kg: 70}
+drug: fentanyl
+application:
+  - {product: durogesic_dtrans_25, site: upper_arm_outer, position_cm: [-3.3282, 0], remove_h: 72}
+  - {product: durogesic_dtrans_25, site: upper_arm_outer, position_cm: [3.3282, 0], remove_h: 72}
+pk: library
+simulation: {geometry: 3d, end_h: 120, output_every_h: 0.5, domain_size_cm: [13.9692, 7.3128], fe_degree: 1,
+             accuracy: coarse, cells_per_layer: 1}
+""")
+    # (label, DermaTwin study, its --set, its ranks, FEniCSx arguments, its ranks, reference factor)
+    if quick:
+        cases = [("axisymmetric, 1 rank", study, axi + ["simulation.global_refinements=2"], 1,
+                  ["--mode", "axi", "--n", "24", "--dt", "0.5", "--solver", "lu"], 1, 1.0),
+                 (f"3d two patches, {ranks} ranks", two,
+                  ["simulation.max_lateral_cell_um=2000", "simulation.edge_cell_um=500"], ranks,
+                  ["--mode", "3d", "--n", "2", "--h-cm", "0.2", "--dt", "0.5", "--rtol", "1e-8"], ranks, 2.0)]
+    else:
+        cases = [("axisymmetric, 1 rank", study,
+                  axi + ["simulation.global_refinements=3", "simulation.max_lateral_cell_um=350"], 1,
+                  ["--mode", "axi", "--n", "54", "--dt", "0.5", "--solver", "lu"], 1, 1.0),
+                 (f"3d two patches, {ranks} ranks", two,
+                  ["simulation.max_lateral_cell_um=1200", "simulation.edge_cell_um=300"], ranks,
+                  ["--mode", "3d", "--n", "2", "--h-cm", "0.14", "--dt", "0.5", "--rtol", "1e-8"], ranks, 2.0)]
+
+    rows = []
+    for label, dstudy, sets, dranks, fargs, franks, factor in cases:
+        d_runs, f_runs = [], []
+        for _ in range(repeats):  # alternately, so that both see the same machine
+            d_runs.append(dermatwin(binary, dstudy, sets, dranks, work))
+            f_runs.append(fenicsx(resolved, fargs, franks))
+        d, f = best(d_runs), best(f_runs)
+        rows.append((label, d, f, factor))
+        print(f"  {label}: DermaTwin {json.dumps(d)}\n  {label}: FEniCSx {json.dumps(f)}", flush=True)
+
+    head = ("| case | DOFs DermaTwin / FEniCSx | error DermaTwin / FEniCSx | loop s | ratio | total s | ratio "
+            "| process s | ratio |")
+    lines = [f"DermaTwin vs FEniCSx, {time.strftime('%Y-%m-%d', time.gmtime())}, {os.cpu_count()} cores, best of "
+             f"{repeats}; times DermaTwin / FEniCSx; ratio = FEniCSx / DermaTwin (issue 8 target: >= 2)", "",
+             head, "|" + "---|" * 9]
+    for label, d, f, factor in rows:
+        cells = [label, f"{d['dofs']} / {f['dofs']}",
+                 f"{error(d['absorbed'], reference, factor):.1e} / {error(f['absorbed'], reference, factor):.1e}"]
+        for key in ("loop_s", "total_s", "process_s"):
+            cells += [f"{d[key]:.2f} / {f[key]:.2f}", f"{f[key] / d[key]:.2f}x"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "error: max over 72 and 120 h of the absorbed amount's relative difference from the reference "
+                  "above (3d: from twice it)."]
+    text = "\n".join(lines) + "\n"
+    os.makedirs(out_dir, exist_ok=True)
+    open(os.path.join(out_dir, "multid_ratios.md"), "w").write(text)
+    print(text)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
