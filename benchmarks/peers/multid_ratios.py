@@ -44,8 +44,8 @@ def absorbed_ug(run_dir):
 
 def dermatwin(binary, study, sets, ranks, work):
     """One DermaTwin run: DOFs, loop and process seconds, absorbed at 72/120 h."""
-    out = os.path.join(work, "dermatwin")
-    cmd = mpi(ranks) + [binary, "run", study, "--out", out]
+    out, rss = os.path.join(work, "dermatwin"), os.path.join(work, "rss.txt")
+    cmd = ["/usr/bin/time", "-f", "%M", "-o", rss] + mpi(ranks) + [binary, "run", study, "--out", out]
     for s in sets:
         cmd += ["--set", s]
     start = time.perf_counter()
@@ -53,7 +53,8 @@ def dermatwin(binary, study, sets, ranks, work):
     process_s = time.perf_counter() - start
     summary = json.load(open(os.path.join(out, "summary.json")))
     return {"dofs": summary["dof_count"], "loop_s": summary["wall_time_s"], "total_s": process_s,
-            "process_s": process_s, "absorbed": absorbed_ug(out)}
+            "process_s": process_s, "absorbed": absorbed_ug(out),
+            "peak_rss_mib": int(open(rss).read().split()[-1]) / 1024}  # largest process (GNU time on mpirun)
 
 
 def fenicsx(resolved, args, ranks):
@@ -64,7 +65,8 @@ def fenicsx(resolved, args, ranks):
     process_s = time.perf_counter() - start
     r = [json.loads(line) for line in text.splitlines() if line.startswith("{")][-1]
     return {"dofs": r["dofs"], "loop_s": r["solve_s"], "total_s": r["setup_s"] + r["solve_s"],
-            "process_s": process_s, "absorbed": {t: r["outputs"][t]["absorbed_ug"] for t in ("72", "120")}}
+            "process_s": process_s, "absorbed": {t: r["outputs"][t]["absorbed_ug"] for t in ("72", "120")},
+            "peak_rss_mib": r["peak_rss_mb_max_rank"]}
 
 
 def best(runs):
@@ -134,15 +136,16 @@ simulation: {geometry: 3d, end_h: 120, output_every_h: 0.5, domain_size_cm: [13.
         print(f"  {label}: DermaTwin {json.dumps(d)}\n  {label}: FEniCSx {json.dumps(f)}", flush=True)
 
     head = ("| case | DOFs DermaTwin / FEniCSx | error DermaTwin / FEniCSx | loop s | ratio | total s | ratio "
-            "| process s | ratio |")
+            "| process s | ratio | peak RSS MiB, largest process |")
     lines = [f"DermaTwin vs FEniCSx, {time.strftime('%Y-%m-%d', time.gmtime())}, {os.cpu_count()} cores, best of "
              f"{repeats}; times DermaTwin / FEniCSx; ratio = FEniCSx / DermaTwin (issue 8 target: >= 2)", "",
-             head, "|" + "---|" * 9]
+             head, "|" + "---|" * 10]
     for label, d, f, factor in rows:
         cells = [label, f"{d['dofs']} / {f['dofs']}",
                  f"{error(d['absorbed'], reference, factor):.1e} / {error(f['absorbed'], reference, factor):.1e}"]
         for key in ("loop_s", "total_s", "process_s"):
             cells += [f"{d[key]:.2f} / {f[key]:.2f}", f"{f[key] / d[key]:.2f}x"]
+        cells.append(f"{d['peak_rss_mib']:.0f} / {f['peak_rss_mib']:.0f}")
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "error: max over 72 and 120 h of the absorbed amount's relative difference from the reference "
                   "above (3d: from twice it)."]
