@@ -405,28 +405,52 @@ namespace dermatwin::fem::internal
 
     std::vector<int> make_cartesian_mesh(const BlockSetup &s, Triangulation<3> &coarse)
     {
-      // The in-plane mesh (material = region + 1) extruded over the depth cells.
+      // The in-plane mesh (material = region + 1) extruded over the depth
+      // cells as extrude_triangulation does (a cell of slice k has the plane
+      // cell's vertices at face k, then at face k + 1), but without the
+      // patch-layer cells outside the footprints: one 3D triangulation is
+      // created (directly in @p coarse: for a distributed one that is also
+      // the only copy), not three.
       const DepthCells depth = depth_cells(s);
       Triangulation<2> plane;
       make_plane_mesh(s, plane);
-      Triangulation<3> extruded;
-      GridGenerator::extrude_triangulation(plane, depth.face_z_cm, extruded);
 
-      std::set<Triangulation<3>::active_cell_iterator> outside;
-      for (const auto &cell : extruded.active_cell_iterators())
-        if (s.layers[depth.layer_at(cell->center()[2])].role == LayerRole::patch && cell->material_id() == 0)
-          outside.insert(cell);
-      GridGenerator::create_triangulation_with_removed_cells(extruded, outside, coarse);
+      const std::vector<Point<2>> &plane_vertices = plane.get_vertices();
+      const unsigned int           n_plane        = plane_vertices.size();
+      std::vector<Point<3>>        vertices;
+      vertices.reserve(n_plane * depth.face_z_cm.size());
+      for (const double z : depth.face_z_cm)
+        for (const Point<2> &v : plane_vertices)
+          vertices.emplace_back(v[0], v[1], z);
 
-      std::vector<int> region(coarse.n_cells(0), -1);
-      for (const auto &cell : coarse.cell_iterators_on_level(0))
+      std::vector<CellData<3>> cells;
+      std::vector<int>         cell_region;
+      cells.reserve(plane.n_active_cells() * depth.size_cm.size());
+      for (unsigned int k = 0; k < depth.size_cm.size(); ++k)
         {
-          const unsigned int layer = depth.layer_at(cell->center()[2]);
-          if (s.layers[layer].role == LayerRole::patch)
-            region[cell->index()] = int(cell->material_id()) - 1;
-          cell->set_material_id(layer);
+          const bool patch_layer = s.layers[depth.layer[k]].role == LayerRole::patch;
+          for (const auto &cell : plane.active_cell_iterators())
+            {
+              const int region = int(cell->material_id()) - 1;
+              if (patch_layer && region < 0)
+                continue;
+              CellData<3> c;
+              for (unsigned int v = 0; v < 4; ++v)
+                {
+                  c.vertices[v]     = cell->vertex_index(v) + k * n_plane;
+                  c.vertices[v + 4] = cell->vertex_index(v) + (k + 1) * n_plane;
+                }
+              c.material_id = depth.layer[k];
+              cells.push_back(c);
+              cell_region.push_back(patch_layer ? region : -1);
+            }
         }
-      return region;
+      SubCellData no_subcells;
+      GridTools::delete_unused_vertices(vertices, cells, no_subcells);
+      coarse.create_triangulation(vertices, cells, no_subcells);
+      // Level-0 cells keep the order in which they were given.
+      AssertDimension(coarse.n_cells(0), cell_region.size());
+      return cell_region;
     }
   } // namespace
 

@@ -16,8 +16,10 @@
 namespace dermatwin::fem::internal
 {
   /**
-   * Builds the conforming coarse mesh of @p setup into @p coarse (material id
-   * = layer index; patch-layer cells outside every footprint are removed) and
+   * Builds the conforming coarse mesh of @p setup into the empty @p coarse
+   * (one create_triangulation call, so a parallel::distributed one is built
+   * without a serial copy; material id = layer index; patch-layer cells
+   * outside every footprint are left out) and
    * returns the patch region of every coarse cell, indexed by its level-0
    * index (-1: not a patch-layer cell under a footprint).
    *

@@ -444,10 +444,9 @@ namespace dermatwin::fem
   template <int dim>
   void SkinBlock<dim>::make_mesh()
   {
-    Triangulation<dim> coarse;
-    coarse_region_ = internal::make_coarse_block_mesh(setup_, coarse);
-    // p4est keeps the coarse cells and their order (coarse_region_ indices).
-    triangulation_.copy_triangulation(coarse);
+    // Created directly in the distributed triangulation (no serial copy);
+    // it keeps the coarse cells and their order (coarse_region_ indices).
+    coarse_region_ = internal::make_coarse_block_mesh(setup_, triangulation_);
     triangulation_.refine_global(setup_.global_refinements);
   }
 
