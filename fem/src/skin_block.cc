@@ -23,6 +23,7 @@
 #include <deal.II/numerics/vector_tools.h>
 
 #include "block_mesh.h"
+#include "projected_start.h"
 
 #include <p4est_base.h>
 #include <sc.h>
@@ -152,6 +153,8 @@ namespace dermatwin::fem
     /// save 36 % with a balance of 8e-11, but leaves less room under the 1e-8
     /// agreement of 1 and 2 MPI ranks.
     constexpr double solver_reduction = 1e-9;
+    /// Increments kept for the CG start (ProjectedStart).
+    constexpr unsigned int start_space_size = 8;
 
     void check_block_setup(const BlockSetup &s, const int dim)
     {
@@ -676,7 +679,10 @@ namespace dermatwin::fem
     stop_workers(false);
     systems_.clear();
     mass_lower_.reset(), operator_lower_.reset();
-    last_steps_.fill({0., 0.});
+    if (!projected_start_)
+      projected_start_ = std::make_unique<internal::ProjectedStart>(start_space_size);
+    projected_start_->clear();
+    start_key_ = -1;
   }
 
   template <int dim>
@@ -1029,27 +1035,22 @@ namespace dermatwin::fem
     rhs                  = operator_times_u();
     rhs.sadd(-h_h, h_h, source_);
     condense(rhs);
-    // CG (3D) starts from the increments of the last steps of this kind:
-    // between events they change smoothly, so the start is already close
-    // (the stopping test is relative to the right-hand side, not to the
-    // start, so the result is as accurate as from zero).
-    const bool guess = dim == 3 && last_steps_[0] == std::make_pair(h_h, theta);
-    if (guess)
+    const System &s = system(theta * h_h);
+    // CG (3D) starts from the projection of the answer onto the increments
+    // of the last steps with this matrix (between events they change
+    // smoothly and span few directions).
+    const bool iterative = !s.cholesky && !s.direct;
+    if (iterative)
       {
-        delta = last_deltas_[0];
-        if (last_steps_[1] == last_steps_[0])
-          delta.sadd(2., -1., last_deltas_[1]);
+        if (start_key_ != theta * h_h)
+          projected_start_->clear(), start_key_ = theta * h_h;
+        projected_start_->start(rhs, delta);
       }
-    solve(system(theta * h_h), delta, rhs, guess);
+    solve(s, delta, rhs, iterative && projected_start_->size() > 0);
+    if (iterative)
+      projected_start_->add(s.matrix, delta);
     distribute_increment(delta);
     zero_frozen(delta);
-    if (dim == 3)
-      {
-        std::swap(last_deltas_[0], last_deltas_[1]);
-        last_deltas_[0] = delta;
-        last_steps_[1]  = last_steps_[0];
-        last_steps_[0]  = {h_h, theta};
-      }
 
     LA::MPI::Vector &u_theta = step_u_theta_;
     u_theta                  = u_;

@@ -38,6 +38,7 @@ namespace dermatwin::fem
     class SparseCholesky;
     class CholeskyAnalysis;
     class LowerTriangle;
+    class ProjectedStart;
     template <typename T>
     class OnceTask;
   } // namespace internal
@@ -362,10 +363,11 @@ namespace dermatwin::fem
     double top_potential_ = 0;
     mutable std::map<double, std::unique_ptr<System>> systems_;
     mutable unsigned long use_count_ = 0; ///< clock of the systems_ cache
-    /// The increments of the last two steps and their (h, theta), for the
-    /// CG start (3D); reset with every new configuration or mesh.
-    std::array<dealii::TrilinosWrappers::MPI::Vector, 2> last_deltas_;
-    std::array<std::pair<double, double>, 2>             last_steps_{};
+    /// CG (3D) starts from the projection onto the increments of the last
+    /// steps with the same matrix (fem/src/projected_start.h), whose
+    /// theta h is start_key_; reset with every new configuration or mesh.
+    std::unique_ptr<internal::ProjectedStart> projected_start_;
+    double                                    start_key_ = -1;
     mutable unsigned int  last_iterations_  = 0;
     mutable unsigned long total_iterations_ = 0;
   };
