@@ -20,6 +20,8 @@ namespace dermatwin::fem::internal
       std::vector<double> local, global(list.size());
       for (const auto &item : list)
         {
+          if ((item.*of).locally_owned_size() != n)
+            throw std::logic_error("ProjectedStart: a kept solution is from another mesh (clear() was missed)");
           const double *b   = (item.*of).trilinos_vector()[0];
           double        sum = 0;
           for (unsigned int i = 0; i < n; ++i)
