@@ -950,41 +950,81 @@ namespace dermatwin::fem
   template <int dim>
   void SkinBlock<dim>::apply_patch(const unsigned int p, const double c0, const DispersedDrug &dispersed)
   {
-    if (!(c0 >= 0) || !std::isfinite(c0))
-      throw std::invalid_argument("apply_patch: concentration must be finite and >= 0");
-    if (!(std::isfinite(dispersed.amount_mg) && dispersed.amount_mg >= 0))
-      throw std::invalid_argument("apply_patch: dispersed drug must be finite and >= 0");
-    if (dispersed.amount_mg > 0 &&
-        !(dispersed.solubility_mg_per_cm3 > 0 && std::isfinite(dispersed.solubility_mg_per_cm3) &&
-          dispersed.dissolution_rate_per_h > 0 && std::isfinite(dispersed.dissolution_rate_per_h)))
-      throw std::invalid_argument("apply_patch: dispersed drug needs a solubility > 0 and a dissolution rate > 0");
-    if (applied_.at(p))
-      throw std::logic_error("apply_patch: patch already on the skin");
-    // Frozen DoFs of the region hold no drug (they are zero until now).
-    applied_[p]      = true;
-    dispersion_[p]   = dispersed;
-    dispersed_mg_[p] = dispersed.amount_mg;
-    dissolving_[p]   = dispersed.amount_mg > 0;
+    apply_patches({PatchApplication{p, c0, dispersed}});
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::apply_patches(const std::vector<PatchApplication> &applications)
+  {
+    // All checked before any is applied.
+    std::vector<double> concentration(setup_.footprints.size(), -1.); // per region; -1: not applied now
+    for (const PatchApplication &a : applications)
+      {
+        const double        c0        = a.concentration_mg_per_cm3;
+        const DispersedDrug &dispersed = a.dispersed;
+        if (!(c0 >= 0) || !std::isfinite(c0))
+          throw std::invalid_argument("apply_patch: concentration must be finite and >= 0");
+        if (!(std::isfinite(dispersed.amount_mg) && dispersed.amount_mg >= 0))
+          throw std::invalid_argument("apply_patch: dispersed drug must be finite and >= 0");
+        if (dispersed.amount_mg > 0 &&
+            !(dispersed.solubility_mg_per_cm3 > 0 && std::isfinite(dispersed.solubility_mg_per_cm3) &&
+              dispersed.dissolution_rate_per_h > 0 && std::isfinite(dispersed.dissolution_rate_per_h)))
+          throw std::invalid_argument(
+            "apply_patch: dispersed drug needs a solubility > 0 and a dissolution rate > 0");
+        if (applied_.at(a.patch) || concentration[a.patch] >= 0)
+          throw std::logic_error("apply_patch: patch already on the skin");
+        concentration[a.patch] = c0;
+      }
+    if (applications.empty())
+      return;
+    // Frozen DoFs of the regions hold no drug (they are zero until now).
+    for (const PatchApplication &a : applications)
+      {
+        applied_[a.patch]      = true;
+        dispersion_[a.patch]   = a.dispersed;
+        dispersed_mg_[a.patch] = a.dispersed.amount_mg;
+        dissolving_[a.patch]   = a.dispersed.amount_mg > 0;
+      }
     assemble_configuration();
-    // On an adapted mesh, DoFs of the region that hang on the skin's nodes
+    // On an adapted mesh, DoFs of the regions that hang on the skin's nodes
     // take part from now on: give them their constrained values.
     hanging_.distribute(u_);
     zero_frozen(u_);
     update_ghosts();
-    project([&](const auto &cell) { return region_of(cell) == int(p) ? c0 : -1.; });
+    project([&](const auto &cell) {
+      const int region = region_of(cell);
+      return region >= 0 ? concentration[region] : -1.;
+    });
   }
 
   template <int dim>
   double SkinBlock<dim>::remove_patch(const unsigned int p)
   {
-    if (!applied_.at(p))
-      throw std::logic_error("remove_patch: patch not on the skin");
-    const double removed = patch_amount_mg(p) + dispersed_mg_[p];
-    applied_[p]      = false;
-    dissolving_[p]   = false;
-    dispersed_mg_[p] = 0;
+    return remove_patches({p}).front();
+  }
+
+  template <int dim>
+  std::vector<double> SkinBlock<dim>::remove_patches(const std::vector<unsigned int> &patches)
+  {
+    std::vector<double> removed;
+    std::vector<bool>   taken_off(setup_.footprints.size(), false);
+    for (const unsigned int p : patches)
+      {
+        if (!applied_.at(p) || taken_off[p])
+          throw std::logic_error("remove_patch: patch not on the skin");
+        taken_off[p] = true;
+        removed.push_back(patch_amount_mg(p) + dispersed_mg_[p]);
+      }
+    if (patches.empty())
+      return removed;
+    for (const unsigned int p : patches)
+      {
+        applied_[p]      = false;
+        dissolving_[p]   = false;
+        dispersed_mg_[p] = 0;
+      }
     assemble_configuration();
-    // The region's own DoFs leave with the patch.
+    // The regions' own DoFs leave with the patches.
     zero_frozen(u_);
     update_ghosts();
     if (has_hanging_) // an adapted mesh: the patch's cells may be coarser than the skin's

@@ -151,6 +151,7 @@ namespace dermatwin::studies
       {
         const auto start = std::chrono::steady_clock::now();
         run_events_and_outputs(plan_, *this, t_, progress);
+        apply_pending_patches();
         finish_fields();
         summarise();
         result_.summary.wall_time_s =
@@ -184,6 +185,7 @@ namespace dermatwin::studies
 
       void advance_to(const double t_stop)
       {
+        apply_pending_patches();
         // Field output times are stops too.
         while (t_ < t_stop - 1e-12 * std::max(1., t_stop))
           {
@@ -324,41 +326,76 @@ namespace dermatwin::studies
         return sum;
       }
 
+      /// Applications and removals wait until the events at this time are
+      /// all in (apply_pending_patches): patches put on or taken off together
+      /// cost one assembly of their block, not one each.
       void handle(const Event &event)
       {
-        const ColumnPlan    &column = plan_.columns[event.column];
-        fem::SkinBlock<dim> &block  = *blocks_[placement_[event.column].block];
-        const unsigned int   patch  = placement_[event.column].footprint;
-        if (event.kind == Event::coefficients)
-          // One skin temperature per block (the study parser makes every
-          // application of a 3d block share one history).
-          block.set_coefficient_scales(column.coefficient_changes[event.change].scales);
-        else if (event.kind == Event::apply)
+        if (event.kind != Event::coefficients)
           {
-            // The temperature from apply_h on is part of the application
-            // (schedule() lists only the later changes).
-            for (const CoefficientChange &change : column.coefficient_changes)
-              if (change.t_h <= column.apply_h)
-                block.set_coefficient_scales(change.scales);
-            if (!plan_.in_vitro)
-              {
-                const auto [dissolved, dispersed] = patch_contents(column, block.patch_volume_cm3(patch));
-                block.apply_patch(patch, dissolved, dispersed);
-                // The new patch edge: refine it to the finest level at once.
-                adapt(plan_.multid.adaptive_levels);
-              }
-            loaded_mg_ += column.load_mg;
-            applied_[event.column] = attached_[event.column] = true;
+            pending_.push_back(event);
+            return;
           }
-        else
-          {
-            removed_mg_ += block.remove_patch(patch);
-            attached_[event.column] = false;
-          }
-        restart(event.kind == Event::apply);
+        apply_pending_patches();
+        // One skin temperature per block (the study parser makes every
+        // application of a 3d block share one history).
+        const ColumnPlan &column = plan_.columns[event.column];
+        blocks_[placement_[event.column].block]->set_coefficient_scales(
+          column.coefficient_changes[event.change].scales);
+        restart(false);
       }
 
     private:
+      /// The waiting applications and removals (handle): per block the
+      /// removals first (at equal times the schedule has a removal before the
+      /// next application), then the applications.
+      void apply_pending_patches()
+      {
+        if (pending_.empty())
+          return;
+        std::vector<std::vector<unsigned int>>          removals(blocks_.size());
+        std::vector<std::vector<fem::PatchApplication>> applications(blocks_.size());
+        std::vector<std::vector<unsigned int>>          removed_columns(blocks_.size());
+        bool                                            applied_now = false;
+        for (const Event &event : pending_)
+          {
+            const ColumnPlan  &column = plan_.columns[event.column];
+            const unsigned int b = placement_[event.column].block, patch = placement_[event.column].footprint;
+            if (event.kind == Event::apply)
+              {
+                // The temperature from apply_h on is part of the application
+                // (schedule() lists only the later changes).
+                for (const CoefficientChange &change : column.coefficient_changes)
+                  if (change.t_h <= column.apply_h)
+                    blocks_[b]->set_coefficient_scales(change.scales);
+                if (!plan_.in_vitro)
+                  {
+                    const auto [dissolved, dispersed] = patch_contents(column, blocks_[b]->patch_volume_cm3(patch));
+                    applications[b].push_back({patch, dissolved, dispersed});
+                  }
+                loaded_mg_ += column.load_mg;
+                applied_[event.column] = attached_[event.column] = true;
+                applied_now                                       = true;
+              }
+            else
+              {
+                removals[b].push_back(patch);
+                attached_[event.column] = false;
+              }
+          }
+        pending_.clear();
+        for (unsigned int b = 0; b < blocks_.size(); ++b)
+          {
+            for (const double mg : blocks_[b]->remove_patches(removals[b]))
+              removed_mg_ += mg;
+            blocks_[b]->apply_patches(applications[b]);
+          }
+        // New patch edges: refine them to the finest level at once.
+        if (applied_now && !plan_.in_vitro)
+          adapt(plan_.multid.adaptive_levels);
+        restart(applied_now);
+      }
+
       /// Up to @p rounds adaptations of every block (stops early when no
       /// cell is flagged). The state interpolated to a new mesh is not smooth
       /// on it: Crank-Nicolson would let those stiff modes oscillate (seen as
@@ -489,6 +526,7 @@ namespace dermatwin::studies
     public:
       void record()
       {
+        apply_pending_patches();
         const Snapshot s  = snapshot();
         TimeSeries    &ts = result_.series;
         append_output_row(ts, t_, plasma_ng_per_mL(), s, removed_mg_, plan_.donor_concentration_mg_per_mL > 0);
@@ -584,6 +622,7 @@ namespace dermatwin::studies
       Eigen::VectorXd                                    amounts_;
       std::map<double, pk::LinearInputStepPropagator>    propagators_;
       std::vector<bool>                                  applied_, attached_;
+      std::vector<Event>                                 pending_; ///< applications and removals not yet made
       double       t_ = 0, loaded_mg_ = 0, removed_mg_ = 0, last_event_h_ = 0, next_adapt_h_ = 0;
       std::size_t  most_dofs_ = 0;
       bool         damp_next_step_ = false; ///< after a new mesh

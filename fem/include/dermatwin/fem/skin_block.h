@@ -82,6 +82,15 @@ namespace dermatwin::fem
     double dissolution_rate_per_h = 0;
   };
 
+  /// A patch put on the skin: its footprint, its dissolved concentration
+  /// [mg/cm^3] and its dispersed drug (SkinBlock::apply_patches).
+  struct PatchApplication
+  {
+    unsigned int  patch                    = 0;
+    double        concentration_mg_per_cm3 = 0;
+    DispersedDrug dispersed                = {};
+  };
+
   /**
    * Drug transport through a block of layered skin in 2D axisymmetric
    * (dim = 2: x[0] = r, x[1] = z) or 3D Cartesian (dim = 3: x, y, z), with z
@@ -140,6 +149,12 @@ namespace dermatwin::fem
     /// Takes patch p off; returns the drug it still held [mg] (dissolved and
     /// dispersed).
     double remove_patch(unsigned int p);
+    /// Several patches put on at the same time, as apply_patch() for each but
+    /// with one assembly of the block and one projection.
+    void apply_patches(const std::vector<PatchApplication> &applications);
+    /// Several patches taken off at the same time, as remove_patch() for each
+    /// (the drug each still held, in the order given) with one assembly.
+    std::vector<double> remove_patches(const std::vector<unsigned int> &patches);
     /// Dispersed drug left in patch p [mg] (slightly negative at the end of
     /// a step that overran its depletion; see stop_dissolution()).
     double dispersed_mg(unsigned int p) const { return dispersed_mg_.at(p); }
