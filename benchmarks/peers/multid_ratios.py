@@ -4,7 +4,8 @@
 
 The case is benchmarks/peers/README.md's (Durogesic 25 fentanyl, worn 0-72 h, 120 h; 3D: two patches with edges
 3 cm apart). Both solvers are run as separate processes, alternately, best of --repeats. Accuracy: the absorbed
-amount at 72 and 120 h against a finer DermaTwin axisymmetric run (3D: twice that, the two patches barely interact).
+amount at 72 and 120 h against a finer DermaTwin axisymmetric run with refined patch edges (3D: twice that, the two
+patches barely interact).
 
 Times compared:
   loop     FEniCSx solve_s (time loop incl. its LU/AMG set-ups)  vs DermaTwin wall_time_s (time loop incl.
@@ -89,12 +90,16 @@ def main():
     work = tempfile.mkdtemp()
     axi = ["simulation.geometry=axisymmetric"]
 
-    # Reference: a finer axisymmetric DermaTwin run (refinement 3: 76k DOFs; 4: 300k DOFs).
+    # Reference: a finer axisymmetric DermaTwin run with 10 um cells at the patch edge before refinement
+    # (refinement 3: 85k DOFs, 1.25 um edge cells; 4: 339k DOFs, 0.6 um). The absorbed amount converges slowly
+    # in the edge cells (about linearly in their size, docs/performance.md section 5): the study's default 50 um
+    # would leave the reference itself 6e-5 off at refinement 4.
     ref_level = 3 if quick else 4
-    ref = dermatwin(binary, study, axi + [f"simulation.global_refinements={ref_level}"], 1, work)
+    ref = dermatwin(binary, study, axi + [f"simulation.global_refinements={ref_level}", "simulation.edge_cell_um=10"],
+                    1, work)
     reference = ref["absorbed"]
-    print(f"reference: DermaTwin axisymmetric, global_refinements {ref_level}, {ref['dofs']} DOFs: absorbed "
-          f"{reference['72']:.3f} / {reference['120']:.3f} ug at 72 / 120 h", flush=True)
+    print(f"reference: DermaTwin axisymmetric, global_refinements {ref_level}, edge cells 10 um, {ref['dofs']} DOFs: "
+          f"absorbed {reference['72']:.3f} / {reference['120']:.3f} ug at 72 / 120 h", flush=True)
 
     # 3D study: the README's two patches, edges 3 cm apart, on a 13.97 x 7.31 cm block.
     two = os.path.join(work, "two_patches.yaml")
