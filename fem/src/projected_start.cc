@@ -10,8 +10,8 @@ namespace dermatwin::fem::internal
   {
     using Vector = ProjectedStart::Vector;
 
-    /// v . u_i for every u_i (a member @p of each element of @p list), in one
-    /// reduction over v's communicator.
+    /// v . u_i for every u_i (the member @p of of each element of @p list),
+    /// in one reduction over v's communicator.
     template <typename List, typename Member>
     std::vector<double> dots(const Vector &v, const List &list, Member of)
     {

@@ -12,11 +12,13 @@
 // It contains every extrapolation from the last steps (2 x_k - x_{k-1}, ...)
 // and is as good as any of them in that norm. Fischer keeps an S-orthonormal
 // basis and restarts it when full; here the window slides (the last k
-// solutions, with S x_i and G kept), and the small system is solved by a
-// pseudo-inverse of the diagonally scaled G (nearly parallel increments are
-// expected). The solver's stopping test is relative to b, not to the start,
-// so the answer is as accurate as from zero. Cost per solve: one product with
-// S, 2k dot products in two reductions, k vector updates.
+// solutions and G are kept; dropping the oldest solution keeps G of the
+// rest), and G c = beta is solved by Cholesky from the newest solution back,
+// leaving out a solution that is (to 1e-12 of its S-norm^2) a combination of
+// newer ones: nearly parallel increments are expected. The solver's stopping
+// test is relative to b, not to the start, so the answer is as accurate as
+// from zero. Cost per solve: one product with S, 2k dot products in two
+// reductions, k vector updates.
 #ifndef dermatwin_fem_projected_start_h
 #define dermatwin_fem_projected_start_h
 
