@@ -355,7 +355,6 @@ namespace dermatwin::studies
           return;
         std::vector<std::vector<unsigned int>>          removals(blocks_.size());
         std::vector<std::vector<fem::PatchApplication>> applications(blocks_.size());
-        std::vector<std::vector<unsigned int>>          removed_columns(blocks_.size());
         bool                                            applied_now = false;
         for (const Event &event : pending_)
           {
