@@ -57,10 +57,23 @@ namespace dermatwin::fem::internal
   struct CholeskyAnalysis::Cholmod : Common
   {
     cholmod_factor *symbolic = nullptr;
+    /// First position of group 1 and of the top part (see SparseCholesky).
+    int group1 = 0, top = 0;
     ~Cholmod()
     {
       if (symbolic != nullptr)
         cholmod_free_factor(&symbolic, &common);
+    }
+    void split_for_two_threads(cholmod_sparse *A);
+  };
+
+  struct SparseCholesky::Cholmod : Common
+  {
+    cholmod_factor *numeric = nullptr;
+    ~Cholmod()
+    {
+      if (numeric != nullptr)
+        cholmod_free_factor(&numeric, &common);
     }
   };
 
@@ -129,6 +142,7 @@ namespace dermatwin::fem::internal
     if (cholmod_->symbolic == nullptr)
       throw std::runtime_error("SparseCholesky: analysis failed (CHOLMOD status " +
                                std::to_string(cholmod_->common.status) + ")");
+    cholmod_->split_for_two_threads(A.cholmod_->matrix);
   }
 
   CholeskyAnalysis::CholeskyAnalysis(const LowerTriangle &A, const std::vector<std::array<double, 2>> &points)
@@ -141,6 +155,7 @@ namespace dermatwin::fem::internal
     cholmod_->symbolic    = cholmod_analyze_p(A.cholmod_->matrix, perm.data(), nullptr, 0, &c);
     if (cholmod_->symbolic == nullptr)
       throw std::runtime_error("SparseCholesky: analysis failed (CHOLMOD status " + std::to_string(c.status) + ")");
+    cholmod_->split_for_two_threads(A.cholmod_->matrix);
   }
 
   CholeskyAnalysis::~CholeskyAnalysis() = default;
@@ -297,168 +312,178 @@ namespace dermatwin::fem::internal
     return Dissection(*A.cholmod_->matrix, points).order();
   }
 
-  SparseCholesky::SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis)
+  namespace
   {
-    Common          workspace;
-    cholmod_common &c      = workspace.common;
-    cholmod_factor *factor = cholmod_copy_factor(analysis.cholmod_->symbolic, &c);
-    if (factor != nullptr)
-      cholmod_factorize(A.cholmod_->matrix, factor, &c);
-    const int status = c.status;
-    try
+    /// The positions of the factor columns in the order [group 0 | group 1 |
+    /// top] of SparseCholesky, from the elimination tree (@p parent, n for a
+    /// root) and the column counts (with the diagonal).
+    struct TreeSplit
+    {
+      std::vector<int> order; ///< new position -> old position
+      int              group1 = 0, top = 0;
+    };
+
+    TreeSplit split_elimination_tree(const std::vector<int> &parent, const int *count)
+    {
+      const int n = int(parent.size());
+      // Work (factor entries) in every subtree; children precede parents.
+      std::vector<double> work(n + 1, 0.);
+      for (int j = 0; j < n; ++j)
+        {
+          if (parent[j] <= j || parent[j] > n)
+            throw std::logic_error("SparseCholesky: elimination tree not in topological order");
+          work[j] += count[j];
+          work[parent[j]] += work[j];
+        }
+      std::vector<std::vector<int>> children(n + 1);
+      for (int j = 0; j < n; ++j)
+        children[parent[j]].push_back(j);
+
+      // Open the heaviest subtree (it joins the top part, its children become
+      // candidates) while it holds more than a quarter of the candidates' work
+      // and the top part stays small; then deal the candidates to two groups,
+      // heaviest first, each to the lighter group (a few candidates of similar
+      // size balance well).
+      auto lighter = [&](const int a, const int b) { return work[a] < work[b]; };
+      std::vector<int> candidates(children[n]);
+      std::make_heap(candidates.begin(), candidates.end(), lighter);
+      double candidate_work = work[n], top_work = 0;
+      while (!candidates.empty())
+        {
+          const int heaviest = candidates.front();
+          if (work[heaviest] <= 0.25 * candidate_work || children[heaviest].empty() ||
+              top_work + count[heaviest] > 0.2 * work[n])
+            break;
+          std::pop_heap(candidates.begin(), candidates.end(), lighter);
+          candidates.pop_back();
+          candidate_work -= count[heaviest];
+          top_work += count[heaviest];
+          for (const int child : children[heaviest])
+            {
+              candidates.push_back(child);
+              std::push_heap(candidates.begin(), candidates.end(), lighter);
+            }
+        }
+      std::sort(candidates.begin(), candidates.end(), [&](const int a, const int b) {
+        return work[a] > work[b] || (work[a] == work[b] && a < b);
+      });
+      std::vector<int> group(n, 2); // 2: top
+      double           group_work[2] = {0, 0};
+      for (const int root : candidates)
+        {
+          const int g = group_work[1] < group_work[0] ? 1 : 0;
+          group_work[g] += work[root];
+          for (std::vector<int> stack{root}; !stack.empty();)
+            {
+              const int j = stack.back();
+              stack.pop_back();
+              group[j] = g;
+              stack.insert(stack.end(), children[j].begin(), children[j].end());
+            }
+        }
+
+      // Group 0, group 1, top, each in ascending old order: a topological
+      // order of the tree (every parent is later), so the fill is unchanged.
+      TreeSplit split;
+      split.order.reserve(n);
+      for (int g = 0; g < 3; ++g)
+        {
+          (g == 1 ? split.group1 : split.top) = int(split.order.size());
+          for (int j = 0; j < n; ++j)
+            if (group[j] == g)
+              split.order.push_back(j);
+        }
+      return split;
+    }
+  } // namespace
+
+  void CholeskyAnalysis::Cholmod::split_for_two_threads(cholmod_sparse *A)
+  {
+    const int n    = int(symbolic->n);
+    int      *perm = static_cast<int *>(symbolic->Perm);
+    // The elimination tree of A(perm, perm) (CHOLMOD's etree wants the upper triangle).
+    std::vector<int> parent(n);
+    cholmod_sparse  *upper = cholmod_ptranspose(A, 0, perm, nullptr, 0, &common);
+    const bool       ok    = upper != nullptr && cholmod_etree(upper, parent.data(), &common);
+    cholmod_free_sparse(&upper, &common);
+    if (!ok)
+      throw std::runtime_error("SparseCholesky: elimination tree failed (CHOLMOD status " +
+                               std::to_string(common.status) + ")");
+    for (int &p : parent)
+      p = p < 0 ? n : p;
+    const TreeSplit split = split_elimination_tree(parent, static_cast<const int *>(symbolic->ColCount));
+
+    // Analyse again in that order, as given (no postorder, which would undo it).
+    std::vector<int> grouped(n);
+    for (int k = 0; k < n; ++k)
+      grouped[k] = perm[split.order[k]];
+    common.nmethods           = 1;
+    common.method[0].ordering = CHOLMOD_GIVEN;
+    common.postorder          = 0;
+    cholmod_factor *regrouped = cholmod_analyze_p(A, grouped.data(), nullptr, 0, &common);
+    if (regrouped == nullptr)
+      throw std::runtime_error("SparseCholesky: analysis failed (CHOLMOD status " + std::to_string(common.status) + ")");
+    if (!std::equal(grouped.begin(), grouped.end(), static_cast<const int *>(regrouped->Perm)))
       {
-        if (factor == nullptr || status != CHOLMOD_OK || factor->minor < factor->n)
-          throw std::runtime_error("SparseCholesky: factorisation failed (CHOLMOD status " +
-                                   std::to_string(status) + "; matrix not positive definite?)");
-        renumber_from(factor);
+        cholmod_free_factor(&regrouped, &common);
+        throw std::logic_error("SparseCholesky: CHOLMOD changed the given ordering");
       }
-    catch (...)
-      {
-        cholmod_free_factor(&factor, &c);
-        throw;
-      }
-    cholmod_free_factor(&factor, &c);
+    cholmod_free_factor(&symbolic, &common);
+    symbolic = regrouped;
+    group1   = split.group1;
+    top      = split.top;
   }
 
-  void SparseCholesky::renumber_from(const void *factor)
+  SparseCholesky::SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis)
+    : cholmod_(std::make_unique<Cholmod>())
   {
-    const cholmod_factor &F = *static_cast<const cholmod_factor *>(factor);
-    if (F.is_super || F.is_ll || F.xtype != CHOLMOD_REAL)
+    cholmod_common &c = cholmod_->common;
+    // Columns of exactly their final size (no room for updates, which we never make).
+    c.grow2              = 0;
+    cholmod_->numeric    = cholmod_copy_factor(analysis.cholmod_->symbolic, &c);
+    if (cholmod_->numeric != nullptr)
+      cholmod_factorize(A.cholmod_->matrix, cholmod_->numeric, &c);
+    const cholmod_factor *F = cholmod_->numeric;
+    if (F == nullptr || c.status != CHOLMOD_OK || F->minor < F->n)
+      throw std::runtime_error("SparseCholesky: factorisation failed (CHOLMOD status " + std::to_string(c.status) +
+                               "; matrix not positive definite?)");
+    if (F->is_super || F->is_ll || F->xtype != CHOLMOD_REAL)
       throw std::logic_error("SparseCholesky: expected a simplicial real LDL' factor");
-    const int     n = int(F.n);
-    const int    *p = static_cast<const int *>(F.p), *count = static_cast<const int *>(F.nz);
-    const int    *rows = static_cast<const int *>(F.i), *perm = static_cast<const int *>(F.Perm);
-    const double *values = static_cast<const double *>(F.x);
+    cholmod_free_work(&c);
+    group1_ = analysis.cholmod_->group1;
+    top_    = analysis.cholmod_->top;
+    index_factor();
+  }
 
-    // Elimination tree (parent = first row below the diagonal; n: a virtual
-    // root joining the trees of a reducible matrix) and the work (factor
-    // entries) in every subtree. Children have lower indices than parents.
-    std::vector<int>    parent(n, n);
-    std::vector<double> work(n + 1, 0.);
-    for (int j = 0; j < n; ++j)
-      {
-        if (count[j] < 1 || rows[p[j]] != j)
-          throw std::logic_error("SparseCholesky: factor column without its diagonal first");
-        for (int k = p[j] + 1; k < p[j] + count[j]; ++k)
-          parent[j] = std::min(parent[j], rows[k]);
-        work[j] += count[j];
-        work[parent[j]] += work[j];
-      }
-    std::vector<std::vector<int>> children(n + 1);
-    for (int j = 0; j < n; ++j)
-      children[parent[j]].push_back(j);
+  SparseCholesky::~SparseCholesky() = default;
 
-    // Open the heaviest subtree (it joins the top part, its children become
-    // candidates) while it holds more than a quarter of the candidates' work
-    // and the top part stays small; then deal the candidates to two groups,
-    // heaviest first, each to the lighter group (a few candidates of similar
-    // size balance well).
-    auto lighter = [&](const int a, const int b) { return work[a] < work[b]; };
-    std::vector<int> candidates(children[n]);
-    std::make_heap(candidates.begin(), candidates.end(), lighter);
-    double candidate_work = work[n], top_work = 0;
-    while (!candidates.empty())
-      {
-        const int heaviest = candidates.front();
-        if (work[heaviest] <= 0.25 * candidate_work || children[heaviest].empty() ||
-            top_work + count[heaviest] > 0.2 * work[n])
-          break;
-        std::pop_heap(candidates.begin(), candidates.end(), lighter);
-        candidates.pop_back();
-        candidate_work -= count[heaviest];
-        top_work += count[heaviest];
-        for (const int child : children[heaviest])
-          {
-            candidates.push_back(child);
-            std::push_heap(candidates.begin(), candidates.end(), lighter);
-          }
-      }
-    std::sort(candidates.begin(), candidates.end(), [&](const int a, const int b) {
-      return work[a] > work[b] || (work[a] == work[b] && a < b);
-    });
-    std::vector<int> group(n, 2); // 2: top
-    double           group_work[2] = {0, 0};
-    for (const int root : candidates)
-      {
-        const int g = group_work[1] < group_work[0] ? 1 : 0;
-        group_work[g] += work[root];
-        for (std::vector<int> stack{root}; !stack.empty();)
-          {
-            const int j = stack.back();
-            stack.pop_back();
-            group[j] = g;
-            stack.insert(stack.end(), children[j].begin(), children[j].end());
-          }
-      }
-
-    // New numbering: group 0, group 1, top, each in ascending old order
-    // (ascending is topological: every row of a column is an ancestor).
-    std::vector<int> new_index(n);
-    original_.resize(n);
-    int next = 0;
-    for (int g = 0; g < 3; ++g)
-      {
-        if (g == 1)
-          group1_ = next;
-        if (g == 2)
-          top_ = next;
-        for (int j = 0; j < n; ++j)
-          if (group[j] == g)
-            new_index[j] = next, original_[next++] = perm[j];
-      }
-    std::vector<int> old_of(n);
-    for (int j = 0; j < n; ++j)
-      old_of[new_index[j]] = j;
-
-    // Column j of the new numbering holds its rows inside its group first
-    // (new index < top_), then its rows in the top part. Both runs are
-    // ascending when the old rows are (CHOLMOD's row-oriented factorisation
-    // appends them in ascending order), because the new numbering keeps the
-    // old order inside each part; other columns are sorted.
-    std::size_t entries = 0;
-    for (int j = 0; j < n; ++j)
-      entries += std::size_t(count[j] - 1);
-    column_start_.resize(n + 1);
+  void SparseCholesky::index_factor()
+  {
+    const cholmod_factor &F = *cholmod_->numeric;
+    const int             n = int(F.n);
+    column_start_           = static_cast<const int *>(F.p);
+    column_count_           = static_cast<const int *>(F.nz);
+    row_                    = static_cast<const int *>(F.i);
+    value_                  = static_cast<const double *>(F.x);
+    original_               = static_cast<const int *>(F.Perm);
+    n_                      = n;
+    // Column j: D_jj at its start, then its rows ascending (CHOLMOD's
+    // row-oriented factorisation appends them in order): a group column's
+    // rows in its group first, then those in the top part.
     top_begin_.resize(n);
     diagonal_.resize(n);
-    row_.resize(entries);
-    value_.resize(entries);
-    column_start_[0] = 0;
-    std::size_t                         at = 0;
-    std::vector<std::pair<int, double>> column;
+    entries_ = 0;
     for (int j = 0; j < n; ++j)
       {
-        const int old = old_of[j];
-        diagonal_[j]  = values[p[old]];
+        const int first = column_start_[j], end = first + column_count_[j];
+        if (column_count_[j] < 1 || row_[first] != j || !std::is_sorted(row_ + first + 1, row_ + end))
+          throw std::logic_error("SparseCholesky: factor column not in ascending row order");
+        diagonal_[j] = value_[first];
         if (!(diagonal_[j] > 0.)) // LDL' goes through indefinite matrices
           throw std::runtime_error("SparseCholesky: matrix not positive definite (pivot " +
                                    std::to_string(diagonal_[j]) + ")");
-        const int first = p[old] + 1, last = p[old] + count[old];
-        if (std::is_sorted(rows + first, rows + last))
-          {
-            for (const bool in_top : {false, true})
-              {
-                if (in_top)
-                  top_begin_[j] = int(at);
-                for (int k = first; k < last; ++k)
-                  if ((group[rows[k]] == 2) == in_top)
-                    row_[at] = new_index[rows[k]], value_[at++] = values[k];
-              }
-          }
-        else
-          {
-            column.clear();
-            for (int k = first; k < last; ++k)
-              column.emplace_back(new_index[rows[k]], values[k]);
-            std::sort(column.begin(), column.end());
-            top_begin_[j] = int(at);
-            for (const auto &[r, v] : column)
-              {
-                top_begin_[j] += r < top_;
-                row_[at] = r, value_[at++] = v;
-              }
-          }
-        column_start_[j + 1] = int(at);
+        top_begin_[j] = int(std::lower_bound(row_ + first + 1, row_ + end, top_) - row_);
+        entries_ += std::size_t(column_count_[j] - 1);
       }
     work_.resize(n);
     for (auto &b : buffer_)
@@ -475,10 +500,11 @@ namespace dermatwin::fem::internal
     for (int j = g == 0 ? 0 : group1_; j < end; ++j)
       if (const double yj = y[j]; yj != 0.)
         {
-          int k = column_start_[j];
+          int       k    = column_start_[j] + 1;
+          const int last = column_start_[j] + column_count_[j];
           for (; k < top_begin_[j]; ++k)
             y[row_[k]] -= value_[k] * yj;
-          for (; k < column_start_[j + 1]; ++k)
+          for (; k < last; ++k)
             top[row_[k]] -= value_[k] * yj;
         }
   }
@@ -492,13 +518,13 @@ namespace dermatwin::fem::internal
     // column forwards made this loop three times slower than the forward
     // substitution. Four partial sums keep the multiply-adds independent.
     double       *y   = work_.data();
-    const double *v   = value_.data();
-    const int    *row = row_.data();
+    const double *v   = value_;
+    const int    *row = row_;
     for (int j = end - 1; j >= begin; --j)
       {
         double    s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int       k     = column_start_[j + 1];
-        const int first = column_start_[j];
+        const int first = column_start_[j] + 1; // below the diagonal
+        int       k     = column_start_[j] + column_count_[j];
         for (; k - 4 >= first; k -= 4)
           {
             s0 += v[k - 1] * y[row[k - 1]];
@@ -514,11 +540,11 @@ namespace dermatwin::fem::internal
 
   void SparseCholesky::solve(const Epetra_MultiVector &b, Epetra_MultiVector &x) const
   {
-    const int n = int(original_.size());
+    const int n = n_;
     if (b.MyLength() != n || x.MyLength() != n)
       throw std::logic_error("SparseCholesky::solve: vector length differs from the matrix size");
     // Two threads pay only on large factors; the arithmetic is the same either way.
-    const bool two_threads = value_.size() > 200000 && std::thread::hardware_concurrency() > 1;
+    const bool two_threads = entries_ > 200000 && std::thread::hardware_concurrency() > 1;
     auto       both        = [two_threads](const auto &task) {
       if (two_threads)
         {
@@ -538,7 +564,7 @@ namespace dermatwin::fem::internal
         y[i] += buffer_[g][i - top_];
     for (int j = top_; j < n; ++j)
       if (const double yj = y[j]; yj != 0.)
-        for (int k = column_start_[j]; k < column_start_[j + 1]; ++k)
+        for (int k = column_start_[j] + 1; k < column_start_[j] + column_count_[j]; ++k)
           y[row_[k]] -= value_[k] * yj;
     for (int j = 0; j < n; ++j)
       y[j] /= diagonal_[j];

@@ -41,7 +41,8 @@ namespace dermatwin::fem::internal
 
   /// Fill-reducing ordering (nested dissection) and symbolic analysis of a
   /// sparsity pattern: the expensive part of the first factorisation, shared
-  /// by every later one of a matrix with the same pattern.
+  /// by every later one of a matrix with the same pattern. The ordering is
+  /// then regrouped for SparseCholesky's two-thread solves.
   class CholeskyAnalysis
   {
   public:
@@ -85,8 +86,9 @@ namespace dermatwin::fem::internal
    * The triangular solves, one per time step, are memory bound; they run on
    * two threads. The elimination tree of a nested-dissection ordering splits
    * below its top separators into independent subtrees; these are dealt to
-   * two groups of about equal work, and the factor is renumbered as
-   * [group 0 | group 1 | top]. Forward substitution runs the two groups
+   * two groups of about equal work, and CholeskyAnalysis orders the
+   * unknowns as [group 0 | group 1 | top] (a topological reordering of the
+   * tree: same fill). CHOLMOD's factor is solved from in place. Forward substitution runs the two groups
    * concurrently (their updates to the top rows go to one buffer each,
    * added in a fixed order), then the top; back substitution runs the top
    * first, then the two groups concurrently. The arithmetic does not depend
@@ -98,25 +100,33 @@ namespace dermatwin::fem::internal
   public:
     /// Factorise A (thread safe: A and @p analysis are only read).
     SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis);
+    ~SparseCholesky();
+    SparseCholesky(const SparseCholesky &) = delete;
+    SparseCholesky &operator=(const SparseCholesky &) = delete;
 
     /// x = A^{-1} b (single vectors with A's row map).
     void solve(const Epetra_MultiVector &b, Epetra_MultiVector &x) const;
 
   private:
-    /// The factor in the renumbering [group 0 | group 1 | top]: strictly
-    /// lower columns (rows ascending; a group column's rows inside its group
-    /// come first, up to top_begin_[j]) and the diagonal D.
-    std::vector<int>                                 column_start_, top_begin_;
-    std::vector<int, HugePageAllocator<int>>         row_;
-    std::vector<double, HugePageAllocator<double>>   value_;
-    std::vector<double>                              diagonal_;
-    /// new index -> row of A.
-    std::vector<int> original_;
-    /// First index of group 1 and of the top part.
+    /// CHOLMOD's factor, solved from in place.
+    struct Cholmod;
+    std::unique_ptr<Cholmod> cholmod_;
+    /// Its arrays: column j starts with D_jj at column_start_[j], followed
+    /// by its strictly lower rows, ascending (in a group column: the rows in
+    /// its group, then from top_begin_[j] those in the top part).
+    const int    *column_start_ = nullptr, *column_count_ = nullptr, *row_ = nullptr;
+    const double *value_        = nullptr;
+    /// position -> row of A.
+    const int          *original_ = nullptr;
+    std::vector<int>    top_begin_;
+    std::vector<double> diagonal_;
+    int                 n_ = 0;
+    std::size_t         entries_ = 0; ///< strictly lower entries
+    /// First position of group 1 and of the top part.
     int group1_ = 0, top_ = 0;
     mutable std::vector<double> work_, buffer_[2];
 
-    void renumber_from(const void *cholmod_factor);
+    void index_factor();
     void forward_group(int group) const;
     void backward_range(int begin, int end) const;
   };
