@@ -406,17 +406,32 @@ namespace dermatwin::fem
         if (std::find(tasks.begin(), tasks.end(), s.cholesky) == tasks.end())
           tasks.push_back(s.cholesky);
     // A worker factorises them in order (any earlier worker stops after its
-    // current factorisation).
+    // current factorisation). It holds them weakly: a released step's
+    // factorisation is freed at once, not when the worker ends.
     stop_workers(false);
     auto stop = std::make_shared<std::atomic<bool>>(false);
+    std::vector<std::weak_ptr<internal::OnceTask<internal::SparseCholesky>>> queue(tasks.begin(), tasks.end());
     workers_.emplace_back(std::async(std::launch::async,
-                                     [tasks, stop] {
-                                       for (const auto &task : tasks)
-                                         if (!*stop)
+                                     [queue = std::move(queue), stop] {
+                                       for (const auto &weak : queue)
+                                         if (*stop)
+                                           break;
+                                         else if (const auto task = weak.lock())
                                            task->try_run();
                                      }),
                           stop);
     prepared_ = std::move(tasks);
+  }
+
+  template <int dim>
+  void SkinBlock<dim>::release_step(const double h_h, const bool implicit_euler)
+  {
+    const auto found = systems_.find((implicit_euler ? 1. : 0.5) * h_h);
+    if (found == systems_.end())
+      return;
+    if (const auto &task = found->second->cholesky)
+      prepared_.erase(std::remove(prepared_.begin(), prepared_.end(), task), prepared_.end());
+    systems_.erase(found);
   }
 
   template <int dim>

@@ -235,6 +235,11 @@ namespace dermatwin::studies
             damp_next_step_ = false;
             advance_blocks(h / 2, true);
             advance_blocks(h / 2, true);
+            // A passed rung of the ladder does not come again (its
+            // factorisation's memory goes to the next rung's).
+            if (steps_since_event_ < ladder_steps() && h / 2 != plan_.multid.max_step_h / 2)
+              for (auto &block : blocks_)
+                block->release_step(h / 2, true);
           }
         else
           advance_blocks(h, false);

@@ -180,6 +180,10 @@ namespace dermatwin::fem
     /// thread meanwhile; the step that needs one not yet started factorises
     /// it itself. Results are the same as without; elsewhere a no-op.
     void prepare_steps(const std::vector<std::pair<double, bool>> &steps);
+    /// Says that steps {h_h, implicit_euler} will not come again (a passed
+    /// rung of the ladder): their matrix and factorisation are freed, and
+    /// the memory goes to the next factorisation. Results are the same.
+    void release_step(double h_h, bool implicit_euler);
 
     /// Adaptive refinement: the cells with the largest flux-jump indicators,
     /// which together carry @p refine_fraction of their sum, are refined, and
