@@ -485,7 +485,7 @@ namespace dermatwin::fem
                                     Utilities::MPI::this_mpi_process(setup_.communicator));
     pattern_.compress();
     stop_workers(false);
-    analysis_.reset(); // a new pattern needs a new ordering
+    start_cholesky_analysis(); // a new pattern needs a new ordering
     u_.reinit(owned_, setup_.communicator);
     ghosted_.reinit(owned_, relevant_, setup_.communicator);
     for (LA::MPI::Vector *v : {&step_rhs_, &step_delta_, &step_u_theta_, &operator_u_})
@@ -766,27 +766,42 @@ namespace dermatwin::fem
   }
 
   template <int dim>
+  void SkinBlock<dim>::start_cholesky_analysis()
+  {
+    analysis_.reset();
+    if (!uses_cholesky())
+      return;
+    // The ordering is geometric nested dissection from the DoF support
+    // points: as little fill as CHOLMOD's METIS-based one on these meshes in
+    // a third of the time, and free of random numbers (METIS draws from the
+    // C library's rand(), which Epetra also calls for every new vector, so
+    // it cannot run beside this thread). The pattern and the points are
+    // copied here (Epetra and deal.II stay on this thread).
+    std::map<types::global_dof_index, Point<dim>> support;
+    DoFTools::map_dofs_to_support_points(MappingQ1<dim>(), dof_handler_, support);
+    std::vector<std::array<double, 2>> points(support.size());
+    for (const auto &[i, x] : support)
+      points[i] = {{x[0], x[1]}};
+    auto pattern = std::make_shared<const internal::LowerTriangle>(pattern_.trilinos_sparsity_pattern());
+    analysis_    = std::make_shared<internal::OnceTask<const internal::CholeskyAnalysis>>(
+      [pattern, points = std::move(points)] {
+        return std::make_shared<const internal::CholeskyAnalysis>(*pattern, points);
+      });
+    if (std::thread::hardware_concurrency() > 1)
+      workers_.emplace_back(std::async(std::launch::async, [analysis = analysis_] { analysis->try_run(); }),
+                            std::make_shared<std::atomic<bool>>(false));
+  }
+
+  template <int dim>
   std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>
   SkinBlock<dim>::cholesky_task(std::shared_ptr<const internal::LowerTriangle> lower) const
   {
     // The lower triangle is copied on this thread (Epetra stays here); the
-    // factorisation may run on the worker of prepare_steps. The ordering is
-    // geometric nested dissection from the DoF support points: as little
-    // fill as CHOLMOD's METIS-based one on these meshes in a third of the
-    // time, and free of random numbers (METIS draws from the C library's
-    // rand(), which Epetra also calls for every new vector, so it cannot
-    // run beside this thread).
-    if (!analysis_)
-      {
-        std::map<types::global_dof_index, Point<dim>> support;
-        DoFTools::map_dofs_to_support_points(MappingQ1<dim>(), dof_handler_, support);
-        std::vector<std::array<double, 2>> points(support.size());
-        for (const auto &[i, x] : support)
-          points[i] = {{x[0], x[1]}};
-        analysis_ = std::make_shared<const internal::CholeskyAnalysis>(*lower, points);
-      }
-    return std::make_shared<internal::OnceTask<internal::SparseCholesky>>(
-      [lower, analysis = analysis_] { return std::make_shared<internal::SparseCholesky>(*lower, *analysis); });
+    // factorisation may run on the worker of prepare_steps, after the
+    // analysis (waiting for it, or running it if no worker has started it).
+    return std::make_shared<internal::OnceTask<internal::SparseCholesky>>([lower, analysis = analysis_] {
+      return std::make_shared<internal::SparseCholesky>(*lower, *analysis->get());
+    });
   }
 
   template <int dim>

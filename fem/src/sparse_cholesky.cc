@@ -57,6 +57,8 @@ namespace dermatwin::fem::internal
   struct CholeskyAnalysis::Cholmod : Common
   {
     cholmod_factor *symbolic = nullptr;
+    /// The analysed pattern (column starts, rows), to check the matrices factorised.
+    std::vector<int> column_start, row;
     /// First position of group 1 and of the top part (see SparseCholesky).
     int group1 = 0, top = 0;
     ~Cholmod()
@@ -65,6 +67,12 @@ namespace dermatwin::fem::internal
         cholmod_free_factor(&symbolic, &common);
     }
     void split_for_two_threads(cholmod_sparse *A);
+    void keep_pattern(const cholmod_sparse &A)
+    {
+      const int *p = static_cast<const int *>(A.p), *i = static_cast<const int *>(A.i);
+      column_start.assign(p, p + A.ncol + 1);
+      row.assign(i, i + p[A.ncol]);
+    }
   };
 
   struct SparseCholesky::Cholmod : Common
@@ -80,14 +88,25 @@ namespace dermatwin::fem::internal
   LowerTriangle::LowerTriangle(const Epetra_CrsMatrix &A)
     : cholmod_(std::make_unique<Cholmod>())
   {
+    copy(A.Graph(), &A);
+  }
+
+  LowerTriangle::LowerTriangle(const Epetra_CrsGraph &pattern)
+    : cholmod_(std::make_unique<Cholmod>())
+  {
+    copy(pattern, nullptr);
+  }
+
+  void LowerTriangle::copy(const Epetra_CrsGraph &graph, const Epetra_CrsMatrix *A)
+  {
     // A symmetric matrix's row i is its column i, so the CSR rows of A give
     // the columns of the lower triangle directly.
-    // The maps through Graph(): Epetra_CrsMatrix::RowMap() and ColMap() downcast a
+    // The maps through the graph: Epetra_CrsMatrix::RowMap() and ColMap() downcast a
     // BlockMap to Epetra_Map (undefined behaviour that UBSan reports).
-    const Epetra_BlockMap &rows = A.Graph().RowMap(), &columns = A.Graph().ColMap();
-    if (A.Comm().NumProc() != 1 || !rows.LinearMap() || rows.MinAllGID() != 0)
+    const Epetra_BlockMap &rows = graph.RowMap(), &columns = graph.ColMap();
+    if (graph.Comm().NumProc() != 1 || !rows.LinearMap() || rows.MinAllGID() != 0)
       throw std::logic_error("SparseCholesky: the matrix must live on one rank with rows 0..n-1");
-    const int           n = A.NumMyRows();
+    const int           n = graph.NumMyRows();
     std::vector<int>    starts{0}, rows_of;
     std::vector<double> values_of;
     std::vector<std::pair<int, double>> column;
@@ -96,11 +115,14 @@ namespace dermatwin::fem::internal
         int     count   = 0;
         double *values  = nullptr;
         int    *indices = nullptr;
-        A.ExtractMyRowView(row, count, values, indices);
+        if (A != nullptr)
+          A->ExtractMyRowView(row, count, values, indices);
+        else
+          graph.ExtractMyRowView(row, count, indices);
         column.clear();
         for (int e = 0; e < count; ++e)
           if (const int col = columns.GID(indices[e]); col >= row)
-            column.emplace_back(col, values[e]);
+            column.emplace_back(col, values != nullptr ? values[e] : 0.);
         if (!std::is_sorted(column.begin(), column.end()))
           std::sort(column.begin(), column.end());
         for (const auto &[r, v] : column)
@@ -143,6 +165,7 @@ namespace dermatwin::fem::internal
       throw std::runtime_error("SparseCholesky: analysis failed (CHOLMOD status " +
                                std::to_string(cholmod_->common.status) + ")");
     cholmod_->split_for_two_threads(A.cholmod_->matrix);
+    cholmod_->keep_pattern(*A.cholmod_->matrix);
   }
 
   CholeskyAnalysis::CholeskyAnalysis(const LowerTriangle &A, const std::vector<std::array<double, 2>> &points)
@@ -156,9 +179,19 @@ namespace dermatwin::fem::internal
     if (cholmod_->symbolic == nullptr)
       throw std::runtime_error("SparseCholesky: analysis failed (CHOLMOD status " + std::to_string(c.status) + ")");
     cholmod_->split_for_two_threads(A.cholmod_->matrix);
+    cholmod_->keep_pattern(*A.cholmod_->matrix);
   }
 
   CholeskyAnalysis::~CholeskyAnalysis() = default;
+
+  bool CholeskyAnalysis::analysed(const LowerTriangle &A) const
+  {
+    const cholmod_sparse &M = *A.cholmod_->matrix;
+    const int            *p = static_cast<const int *>(M.p), *i = static_cast<const int *>(M.i);
+    const auto           &c = *cholmod_;
+    return M.ncol + 1 == c.column_start.size() && std::equal(p, p + M.ncol + 1, c.column_start.begin()) &&
+           std::equal(i, i + p[M.ncol], c.row.begin());
+  }
 
   double CholeskyAnalysis::factor_entries() const
   {
@@ -437,6 +470,8 @@ namespace dermatwin::fem::internal
   SparseCholesky::SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis)
     : cholmod_(std::make_unique<Cholmod>())
   {
+    if (!analysis.analysed(A))
+      throw std::logic_error("SparseCholesky: the matrix does not have the analysed sparsity pattern");
     cholmod_common &c = cholmod_->common;
     // Columns of exactly their final size (no room for updates, which we never make).
     c.grow2              = 0;

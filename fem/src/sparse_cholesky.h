@@ -6,6 +6,7 @@
 
 #include "huge_pages.h"
 
+#include <Epetra_CrsGraph.h>
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
 
@@ -24,6 +25,8 @@ namespace dermatwin::fem::internal
     /// A on one rank with rows 0..n-1; stored zeros are kept (the pattern
     /// must not depend on the values).
     explicit LowerTriangle(const Epetra_CrsMatrix &A);
+    /// The pattern alone (values zero): enough for CholeskyAnalysis.
+    explicit LowerTriangle(const Epetra_CrsGraph &pattern);
     /// a + factor b, for a and b of one sparsity pattern.
     LowerTriangle(const LowerTriangle &a, double factor, const LowerTriangle &b);
     ~LowerTriangle();
@@ -37,6 +40,8 @@ namespace dermatwin::fem::internal
                                                         const std::vector<std::array<double, 2>> &);
     struct Cholmod;
     std::unique_ptr<Cholmod> cholmod_;
+    /// Copies the lower triangle of @p graph, with the values of @p A if given.
+    void copy(const Epetra_CrsGraph &graph, const Epetra_CrsMatrix *A);
   };
 
   /// Fill-reducing ordering (nested dissection) and symbolic analysis of a
@@ -53,6 +58,8 @@ namespace dermatwin::fem::internal
     CholeskyAnalysis(const LowerTriangle &A, const std::vector<std::array<double, 2>> &points);
     /// Entries of the factor L the ordering gives (its fill).
     double factor_entries() const;
+    /// Whether @p A has the pattern analysed.
+    bool analysed(const LowerTriangle &A) const;
     ~CholeskyAnalysis();
     CholeskyAnalysis(const CholeskyAnalysis &) = delete;
     CholeskyAnalysis &operator=(const CholeskyAnalysis &) = delete;

@@ -121,6 +121,39 @@ TEST(SparseCholesky, SmallMatrixAndIndefiniteMatrix)
   EXPECT_THROW(SparseCholesky(LowerTriangle(grid_matrix(map, 4, 3, 1., -6., 5)), analysis), std::runtime_error);
 }
 
+TEST(SparseCholesky, AnalysisFromThePatternAloneAndPatternCheck)
+{
+  // The analysis of the graph (values not yet assembled) serves the matrix;
+  // geometric nested dissection on the grid points gives the same solution
+  // to round-off; a matrix of another pattern is refused.
+  const int         nx = 60, ny = 40;
+  Epetra_SerialComm comm;
+  const Epetra_Map  map(nx * ny, 0, comm);
+  const auto        A = grid_matrix(map, nx, ny, 1., 1e-2, 1000000);
+  std::vector<std::array<double, 2>> points(nx * ny);
+  for (int i = 0; i < nx * ny; ++i)
+    points[i] = {{double(i % nx), double(i / nx)}};
+  const CholeskyAnalysis from_pattern(LowerTriangle(A.Graph()), points);
+  const LowerTriangle    lower(A);
+  const CholeskyAnalysis from_matrix(lower);
+  EXPECT_TRUE(from_pattern.analysed(lower));
+  EXPECT_GT(from_pattern.factor_entries(), 0.);
+  // Nested dissection on a 60 x 40 grid: far less fill than the band (n * nx).
+  EXPECT_LT(from_pattern.factor_entries(), 0.5 * nx * ny * nx);
+  Epetra_Vector b(map), x(map), y(map);
+  for (int i = 0; i < nx * ny; ++i)
+    b[i] = std::sin(0.1 * i);
+  SparseCholesky(lower, from_pattern).solve(b, x);
+  SparseCholesky(lower, from_matrix).solve(b, y);
+  EXPECT_LT(relative_residual(A, x, b), 1e-12);
+  for (int i = 0; i < nx * ny; ++i)
+    ASSERT_NEAR(x[i], y[i], 1e-10 * std::abs(y[i]) + 1e-14);
+  // Every 7th unknown isolated: another pattern.
+  const auto other = grid_matrix(map, nx, ny, 1., 1e-2, 7);
+  EXPECT_FALSE(from_pattern.analysed(LowerTriangle(other)));
+  EXPECT_THROW(SparseCholesky(LowerTriangle(other), from_pattern), std::logic_error);
+}
+
 TEST(SparseCholesky, OnceTaskRunsOnceOnWhicheverThreadClaimsIt)
 {
   std::atomic<int> runs{0};

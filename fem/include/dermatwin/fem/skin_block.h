@@ -344,12 +344,15 @@ namespace dermatwin::fem
     dealii::TrilinosWrappers::PreconditionJacobi  mass_jacobi_;
     /// Ordering and symbolic analysis shared by the Cholesky factorisations
     /// (they all have pattern_), made with the first of them.
-    mutable std::shared_ptr<const internal::CholeskyAnalysis> analysis_;
+    /// Started on a worker thread as soon as the pattern is known (it needs
+    /// no values), so it runs while the matrices are assembled.
+    std::shared_ptr<internal::OnceTask<const internal::CholeskyAnalysis>> analysis_;
     /// The lower triangles of mass_c_ and operator_c_ (the factorised
     /// matrices M + theta h A are made from them), per configuration.
     mutable std::shared_ptr<const internal::LowerTriangle> mass_lower_, operator_lower_;
-    /// A factorisation of @p lower to run on first use or ahead (makes the
-    /// shared analysis with the first one).
+    /// Starts analysis_ for pattern_ (axisymmetric block on one rank).
+    void start_cholesky_analysis();
+    /// A factorisation of @p lower to run on first use or ahead.
     std::shared_ptr<internal::OnceTask<internal::SparseCholesky>>
     cholesky_task(std::shared_ptr<const internal::LowerTriangle> lower) const;
     /// The factorisations prepare_steps handed to a worker thread, in order.
