@@ -799,9 +799,12 @@ namespace dermatwin::fem
     // The lower triangle is copied on this thread (Epetra stays here); the
     // factorisation may run on the worker of prepare_steps, after the
     // analysis (waiting for it, or running it if no worker has started it).
-    return std::make_shared<internal::OnceTask<internal::SparseCholesky>>([lower, analysis = analysis_] {
-      return std::make_shared<internal::SparseCholesky>(*lower, *analysis->get());
-    });
+    // On demand (a step waits for it, no worker runs it) it takes two threads.
+    return std::make_shared<internal::OnceTask<internal::SparseCholesky>>(
+      std::function<std::shared_ptr<internal::SparseCholesky>(bool)>(
+        [lower, analysis = analysis_](const bool on_demand) {
+          return std::make_shared<internal::SparseCholesky>(*lower, *analysis->get(), on_demand);
+        }));
   }
 
   template <int dim>

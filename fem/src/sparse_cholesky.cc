@@ -467,27 +467,64 @@ namespace dermatwin::fem::internal
     top      = split.top;
   }
 
-  SparseCholesky::SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis)
+  SparseCholesky::SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis, const bool two_threads)
     : cholmod_(std::make_unique<Cholmod>())
   {
     if (!analysis.analysed(A))
       throw std::logic_error("SparseCholesky: the matrix does not have the analysed sparsity pattern");
+    group1_ = analysis.cholmod_->group1;
+    top_    = analysis.cholmod_->top;
     cholmod_common &c = cholmod_->common;
-    // Columns of exactly their final size (no room for updates, which we never make).
-    c.grow2              = 0;
-    cholmod_->numeric    = cholmod_copy_factor(analysis.cholmod_->symbolic, &c);
-    if (cholmod_->numeric != nullptr)
+    // Columns of exactly their final size (no room for updates, which we never
+    // make; and no column ever moves, so two threads can fill their own).
+    c.grow2           = 0;
+    cholmod_->numeric = cholmod_copy_factor(analysis.cholmod_->symbolic, &c);
+    if (cholmod_->numeric == nullptr)
+      throw std::runtime_error("SparseCholesky: out of memory");
+    if (two_threads && std::thread::hardware_concurrency() > 1 && 0 < group1_ && group1_ < top_)
+      factorise_in_two_threads(A);
+    else
       cholmod_factorize(A.cholmod_->matrix, cholmod_->numeric, &c);
     const cholmod_factor *F = cholmod_->numeric;
-    if (F == nullptr || c.status != CHOLMOD_OK || F->minor < F->n)
+    if (c.status != CHOLMOD_OK || F->minor < F->n || F->xtype == CHOLMOD_PATTERN)
       throw std::runtime_error("SparseCholesky: factorisation failed (CHOLMOD status " + std::to_string(c.status) +
                                "; matrix not positive definite?)");
     if (F->is_super || F->is_ll || F->xtype != CHOLMOD_REAL)
       throw std::logic_error("SparseCholesky: expected a simplicial real LDL' factor");
     cholmod_free_work(&c);
-    group1_ = analysis.cholmod_->group1;
-    top_    = analysis.cholmod_->top;
     index_factor();
+  }
+
+  void SparseCholesky::factorise_in_two_threads(const LowerTriangle &A)
+  {
+    // What cholmod_factorize does for a simplicial factor of a lower
+    // triangle, with the rows in three calls of cholmod_rowfac: S = A(p,p)'
+    // (upper), L the identity, then rows [0, group1) and [group1, top) on two
+    // threads with their own workspaces (a row reads and writes only the
+    // columns of its subtree, all in its group), then the top rows.
+    cholmod_common &c = cholmod_->common;
+    cholmod_factor *L = cholmod_->numeric;
+    cholmod_sparse *S = cholmod_ptranspose(A.cholmod_->matrix, 1, static_cast<int *>(L->Perm), nullptr, 0, &c);
+    if (S == nullptr || !cholmod_change_factor(CHOLMOD_REAL, /*ll*/ 0, /*super*/ 0, /*packed*/ 0, /*monotonic*/ 1, L, &c))
+      {
+        cholmod_free_sparse(&S, &c);
+        throw std::runtime_error("SparseCholesky: out of memory");
+      }
+    double beta[2] = {0., 0.};
+    Common second;
+    second.common.grow2 = 0;
+    bool ok[2]          = {false, false};
+    std::thread other([&] { ok[1] = cholmod_rowfac(S, nullptr, beta, group1_, top_, L, &second.common); });
+    ok[0] = cholmod_rowfac(S, nullptr, beta, 0, group1_, L, &c);
+    other.join();
+    if (ok[0] && ok[1])
+      ok[0] = cholmod_rowfac(S, nullptr, beta, top_, L->n, L, &c);
+    cholmod_free_sparse(&S, &c);
+    if (!ok[0] || !ok[1] || second.common.status < CHOLMOD_OK)
+      throw std::runtime_error("SparseCholesky: factorisation failed (CHOLMOD status " +
+                               std::to_string(std::min(c.status, second.common.status)) + ")");
+    if (second.common.status != CHOLMOD_OK)
+      c.status = second.common.status;
   }
 
   SparseCholesky::~SparseCholesky() = default;

@@ -105,8 +105,11 @@ namespace dermatwin::fem::internal
   class SparseCholesky
   {
   public:
-    /// Factorise A (thread safe: A and @p analysis are only read).
-    SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis);
+    /// Factorise A (thread safe: A and @p analysis are only read); with
+    /// @p two_threads the rows of the two groups are factorised concurrently
+    /// (each row needs only the rows below it in the elimination tree: its
+    /// own group), then the top part. The arithmetic is the same either way.
+    SparseCholesky(const LowerTriangle &A, const CholeskyAnalysis &analysis, bool two_threads = false);
     ~SparseCholesky();
     SparseCholesky(const SparseCholesky &) = delete;
     SparseCholesky &operator=(const SparseCholesky &) = delete;
@@ -133,6 +136,7 @@ namespace dermatwin::fem::internal
     int group1_ = 0, top_ = 0;
     mutable std::vector<double> work_, buffer_[2];
 
+    void factorise_in_two_threads(const LowerTriangle &A);
     void index_factor();
     void forward_group(int group) const;
     void backward_range(int begin, int end) const;

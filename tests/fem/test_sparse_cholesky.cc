@@ -99,6 +99,15 @@ TEST(SparseCholesky, SolvesLargeReducibleGridMatrixToRoundOff)
   Epetra_Vector        y(map);
   other.solve(b, y);
   EXPECT_LT(relative_residual(B, y, b), 1e-12);
+  // Factorised on two threads (the two groups of rows concurrently): the
+  // same arithmetic, the same bits.
+  const SparseCholesky parallel(lower, analysis, /*two_threads*/ true);
+  Epetra_Vector        z(map);
+  parallel.solve(b, z);
+  for (int i = 0; i < map.NumMyElements(); ++i)
+    ASSERT_EQ(z[i], x[i]);
+  EXPECT_THROW(SparseCholesky(LowerTriangle(grid_matrix(map, nx, ny, 1., -6., 97)), analysis, true),
+               std::runtime_error);
   // Repeated solves reuse the work arrays: same bits again.
   Epetra_Vector again(map);
   factor.solve(b, again);
