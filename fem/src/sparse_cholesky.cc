@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -100,42 +101,62 @@ namespace dermatwin::fem::internal
   void LowerTriangle::copy(const Epetra_CrsGraph &graph, const Epetra_CrsMatrix *A)
   {
     // A symmetric matrix's row i is its column i, so the CSR rows of A give
-    // the columns of the lower triangle directly.
+    // the columns of the lower triangle directly: counted first, then copied
+    // straight into CHOLMOD's arrays (no intermediate copies: this runs on
+    // the stepping thread at every change of configuration).
     // The maps through the graph: Epetra_CrsMatrix::RowMap() and ColMap() downcast a
     // BlockMap to Epetra_Map (undefined behaviour that UBSan reports).
     const Epetra_BlockMap &rows = graph.RowMap(), &columns = graph.ColMap();
     if (graph.Comm().NumProc() != 1 || !rows.LinearMap() || rows.MinAllGID() != 0)
       throw std::logic_error("SparseCholesky: the matrix must live on one rank with rows 0..n-1");
-    const int           n = graph.NumMyRows();
-    std::vector<int>    starts{0}, rows_of;
-    std::vector<double> values_of;
-    std::vector<std::pair<int, double>> column;
+    const int n = graph.NumMyRows();
+    auto      row_view = [&](const int row, int &count, double *&values, int *&indices) {
+      values = nullptr;
+      if (A != nullptr)
+        A->ExtractMyRowView(row, count, values, indices);
+      else
+        graph.ExtractMyRowView(row, count, indices);
+    };
+    std::size_t entries = 0;
     for (int row = 0; row < n; ++row)
       {
         int     count   = 0;
         double *values  = nullptr;
         int    *indices = nullptr;
-        if (A != nullptr)
-          A->ExtractMyRowView(row, count, values, indices);
-        else
-          graph.ExtractMyRowView(row, count, indices);
-        column.clear();
+        row_view(row, count, values, indices);
         for (int e = 0; e < count; ++e)
-          if (const int col = columns.GID(indices[e]); col >= row)
-            column.emplace_back(col, values != nullptr ? values[e] : 0.);
-        if (!std::is_sorted(column.begin(), column.end()))
-          std::sort(column.begin(), column.end());
-        for (const auto &[r, v] : column)
-          rows_of.push_back(r), values_of.push_back(v);
-        starts.push_back(int(rows_of.size()));
+          entries += columns.GID(indices[e]) >= row;
       }
-    cholmod_->matrix = cholmod_allocate_sparse(n, n, rows_of.size(), /*sorted*/ 1, /*packed*/ 1,
+    cholmod_->matrix = cholmod_allocate_sparse(n, n, entries, /*sorted*/ 1, /*packed*/ 1,
                                                /*stype: lower*/ -1, CHOLMOD_REAL, &cholmod_->common);
     if (cholmod_->matrix == nullptr)
       throw std::runtime_error("SparseCholesky: out of memory");
-    std::copy(starts.begin(), starts.end(), static_cast<int *>(cholmod_->matrix->p));
-    std::copy(rows_of.begin(), rows_of.end(), static_cast<int *>(cholmod_->matrix->i));
-    std::copy(values_of.begin(), values_of.end(), static_cast<double *>(cholmod_->matrix->x));
+    int    *start = static_cast<int *>(cholmod_->matrix->p), *row_of = static_cast<int *>(cholmod_->matrix->i);
+    double *value_of = static_cast<double *>(cholmod_->matrix->x);
+    std::vector<std::pair<int, double>> unsorted;
+    int                                 at = 0;
+    start[0]                               = 0;
+    for (int row = 0; row < n; ++row)
+      {
+        int     count   = 0;
+        double *values  = nullptr;
+        int    *indices = nullptr;
+        row_view(row, count, values, indices);
+        const int first = at;
+        for (int e = 0; e < count; ++e)
+          if (const int col = columns.GID(indices[e]); col >= row)
+            row_of[at] = col, value_of[at++] = values != nullptr ? values[e] : 0.;
+        if (!std::is_sorted(row_of + first, row_of + at))
+          {
+            unsorted.clear();
+            for (int k = first; k < at; ++k)
+              unsorted.emplace_back(row_of[k], value_of[k]);
+            std::sort(unsorted.begin(), unsorted.end());
+            for (int k = first; k < at; ++k)
+              std::tie(row_of[k], value_of[k]) = unsorted[k - first];
+          }
+        start[row + 1] = at;
+      }
   }
 
   LowerTriangle::LowerTriangle(const LowerTriangle &a, const double factor, const LowerTriangle &b)
