@@ -4,7 +4,6 @@
 #define dermatwin_fem_huge_pages_h
 
 #include <cstddef>
-#include <new>
 
 namespace dermatwin::fem::internal
 {
@@ -34,40 +33,6 @@ namespace dermatwin::fem::internal
   /// Makes CHOLMOD (SuiteSparse_config) allocate and free with the
   /// functions above; once per process, before the first CHOLMOD call.
   void use_huge_pages_in_cholmod();
-
-  /// std::vector allocator over huge_page_malloc.
-  template <typename T>
-  struct HugePageAllocator
-  {
-    using value_type = T;
-    HugePageAllocator() = default;
-    template <typename U>
-    HugePageAllocator(const HugePageAllocator<U> &) noexcept
-    {}
-    T *allocate(const std::size_t n)
-    {
-      if (void *p = huge_page_malloc(n * sizeof(T)))
-        return static_cast<T *>(p);
-      throw std::bad_alloc();
-    }
-    void deallocate(T *p, std::size_t) noexcept;
-    template <typename U>
-    bool operator==(const HugePageAllocator<U> &) const noexcept
-    {
-      return true;
-    }
-    template <typename U>
-    bool operator!=(const HugePageAllocator<U> &) const noexcept
-    {
-      return false;
-    }
-  };
-
-  template <typename T>
-  void HugePageAllocator<T>::deallocate(T *p, std::size_t) noexcept
-  {
-    huge_page_free(p);
-  }
 } // namespace dermatwin::fem::internal
 
 #endif

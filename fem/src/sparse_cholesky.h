@@ -4,8 +4,6 @@
 #ifndef dermatwin_fem_sparse_cholesky_h
 #define dermatwin_fem_sparse_cholesky_h
 
-#include "huge_pages.h"
-
 #include <Epetra_CrsGraph.h>
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
@@ -95,8 +93,8 @@ namespace dermatwin::fem::internal
    * below its top separators into independent subtrees; these are dealt to
    * two groups of about equal work, and CholeskyAnalysis orders the
    * unknowns as [group 0 | group 1 | top] (a topological reordering of the
-   * tree: same fill). CHOLMOD's factor is solved from in place. Forward substitution runs the two groups
-   * concurrently (their updates to the top rows go to one buffer each,
+   * tree: same fill). CHOLMOD's factor is solved from in place. Forward
+   * substitution runs the two groups concurrently (their updates to the top rows go to one buffer each,
    * added in a fixed order), then the top; back substitution runs the top
    * first, then the two groups concurrently. The arithmetic does not depend
    * on the number of threads, so results are bit-identical on one core.

@@ -343,9 +343,9 @@ namespace dermatwin::fem
     mutable bool                                  rate_weights_ready_ = false;
     dealii::TrilinosWrappers::PreconditionJacobi  mass_jacobi_;
     /// Ordering and symbolic analysis shared by the Cholesky factorisations
-    /// (they all have pattern_), made with the first of them.
-    /// Started on a worker thread as soon as the pattern is known (it needs
-    /// no values), so it runs while the matrices are assembled.
+    /// (they all have pattern_), started on a worker thread as soon as the
+    /// pattern is known (it needs no values), so it runs while the matrices
+    /// are assembled.
     std::shared_ptr<internal::OnceTask<const internal::CholeskyAnalysis>> analysis_;
     /// The lower triangles of mass_c_ and operator_c_ (the factorised
     /// matrices M + theta h A are made from them), per configuration.
