@@ -374,6 +374,8 @@ namespace dermatwin::fem
     mutable bool                                  operator_u_ready_ = false;
     /// Work vectors of step() (kept: allocating them was a tenth of a step).
     dealii::TrilinosWrappers::MPI::Vector step_rhs_, step_delta_, step_u_theta_;
+    /// Work vector of rates().
+    mutable dealii::TrilinosWrappers::MPI::Vector rates_residual_;
     dealii::IndexSet                      active_dofs_; ///< locally relevant DoFs taking part
     dealii::IndexSet                      top_dofs_, bottom_dofs_; ///< on the top/bottom face
     std::vector<bool>                     applied_, dissolving_;
