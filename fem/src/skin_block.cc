@@ -24,6 +24,7 @@
 
 #include "block_mesh.h"
 #include "cell_matrix_scatter.h"
+#include "csr_product.h"
 #include "projected_start.h"
 
 #include <p4est_base.h>
@@ -715,6 +716,9 @@ namespace dermatwin::fem
       }
     for (LA::SparseMatrix *m : {&operator_full_, &mass_c_, &operator_c_})
       m->compress(VectorOperation::add);
+    operator_product_.reset();
+    if (internal::CsrProduct::applicable(operator_full_.trilinos_matrix()))
+      operator_product_ = std::make_unique<internal::CsrProduct>(operator_full_.trilinos_matrix());
     for (LA::MPI::Vector *v :
          {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_, &source_})
       v->compress(VectorOperation::insert);
@@ -910,7 +914,10 @@ namespace dermatwin::fem
   {
     if (!operator_u_ready_)
       {
-        multiply(operator_full_, u_, operator_u_);
+        if (operator_product_)
+          operator_product_->multiply(u_.trilinos_vector(), operator_u_.trilinos_vector());
+        else
+          multiply(operator_full_, u_, operator_u_);
         operator_u_ready_ = true;
       }
     return operator_u_;

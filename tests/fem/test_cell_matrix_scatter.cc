@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The direct scatter of cell matrices into CSR rows (fem internal, the
-// skin block's assembly on one rank): bit for bit what deal.II's
-// TrilinosWrappers::SparseMatrix::add and
-// AffineConstraints::distribute_local_to_global give, on random cell
-// matrices with Dirichlet and frozen DoFs, zero diagonals and a zero matrix.
+// The skin block's CSR shortcuts on one rank (fem internal):
+// - the direct scatter of cell matrices into CSR rows: bit for bit what
+//   deal.II's TrilinosWrappers::SparseMatrix::add and
+//   AffineConstraints::distribute_local_to_global give, on random cell
+//   matrices with Dirichlet and frozen DoFs, zero diagonals and a zero matrix;
+// - the two-thread product y = A x: bit for bit Epetra's Multiply.
 #include <dermatwin/fem/skin_block.h>
 
 #include "cell_matrix_scatter.h"
+#include "csr_product.h"
 
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/dofs/dof_tools.h>
@@ -17,6 +19,9 @@
 #include <deal.II/lac/trilinos_sparsity_pattern.h>
 
 #include <Epetra_CrsMatrix.h>
+#include <Epetra_Map.h>
+#include <Epetra_SerialComm.h>
+#include <Epetra_Vector.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -25,6 +30,7 @@ namespace
 {
   using namespace dealii;
   using dermatwin::fem::internal::CellMatrixScatter;
+  using dermatwin::fem::internal::CsrProduct;
 
   /// Every stored entry of A and B equal, bit for bit.
   void expect_identical(const TrilinosWrappers::SparseMatrix &A, const TrilinosWrappers::SparseMatrix &B)
@@ -139,4 +145,42 @@ TEST(CellMatrixScatter, RefusesMatricesWithDifferentPatterns)
   // A cell coupling DoFs the pattern lacks.
   CellMatrixScatter scatter({&b});
   EXPECT_THROW(scatter.locate({0, 1}), std::logic_error);
+}
+
+TEST(CsrProduct, IsEpetrasProductBitForBitOnOneAndTwoThreads)
+{
+  // Random sparse rows (a few hundred thousand entries, so two threads
+  // share the rows) in Epetra's contiguous storage.
+  Epetra_SerialComm                      comm;
+  for (const int n : {500, 40000})
+    {
+      const Epetra_Map                       map(n, 0, comm);
+      Epetra_CrsMatrix                       A(Copy, map, 9);
+      std::mt19937                           random(3);
+      std::uniform_real_distribution<double> value(-1., 1.);
+      std::uniform_int_distribution<int>     column(0, n - 1);
+      for (int i = 0; i < n; ++i)
+        {
+          std::vector<int> columns{i};
+          for (int k = 0; k < 8; ++k)
+            columns.push_back(column(random));
+          std::sort(columns.begin(), columns.end());
+          columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+          std::vector<double> values;
+          for (std::size_t k = 0; k < columns.size(); ++k)
+            values.push_back(value(random));
+          A.InsertGlobalValues(i, int(columns.size()), values.data(), columns.data());
+        }
+      A.FillComplete();
+      A.OptimizeStorage();
+      ASSERT_TRUE(CsrProduct::applicable(A));
+      Epetra_Vector x(map), epetra(map), ours(map);
+      for (int i = 0; i < n; ++i)
+        x[i] = value(random);
+      A.Multiply(false, x, epetra);
+      CsrProduct(A).multiply(x, ours);
+      for (int i = 0; i < n; ++i)
+        ASSERT_EQ(ours[i], epetra[i]) << "row " << i << " of " << n;
+      EXPECT_THROW(CsrProduct(A).multiply(x, x), std::logic_error);
+    }
 }

@@ -39,6 +39,7 @@ namespace dermatwin::fem
     class CholeskyAnalysis;
     class LowerTriangle;
     class ProjectedStart;
+    class CsrProduct;
     template <typename T>
     class OnceTask;
   } // namespace internal
@@ -371,6 +372,8 @@ namespace dermatwin::fem
     /// change of u (update_ghosts) or of the operator invalidates it.
     const dealii::TrilinosWrappers::MPI::Vector &operator_times_u() const;
     mutable dealii::TrilinosWrappers::MPI::Vector operator_u_;
+    /// A u on two threads, on one rank (else Epetra's product).
+    std::unique_ptr<internal::CsrProduct> operator_product_;
     mutable bool                                  operator_u_ready_ = false;
     /// Work vectors of step() (kept: allocating them was a tenth of a step).
     dealii::TrilinosWrappers::MPI::Vector step_rhs_, step_delta_, step_u_theta_;
