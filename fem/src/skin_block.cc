@@ -74,6 +74,35 @@ namespace dermatwin::fem
       std::copy(from[0], from[0] + from.MyLength(), to[0]);
     }
 
+    /// A functional on the owned DoFs by its nonzero entries (positions in
+    /// the local array of a vector, and values).
+    struct SparseFunctional
+    {
+      std::vector<unsigned int> at;
+      std::vector<double>       value;
+
+      explicit SparseFunctional(const LA::MPI::Vector &dense = {})
+      {
+        if (dense.size() == 0)
+          return;
+        const Epetra_MultiVector &v = dense.trilinos_vector();
+        for (int k = 0; k < v.MyLength(); ++k)
+          if (v[0][k] != 0.)
+            at.push_back(k), value.push_back(v[0][k]);
+      }
+
+      /// l . u (collective), summed in the order of the entries: as a dense
+      /// dot product in that order, without the zero terms.
+      double operator()(const LA::MPI::Vector &u, const MPI_Comm comm) const
+      {
+        const double *x   = u.trilinos_vector()[0];
+        double        sum = 0;
+        for (std::size_t k = 0; k < at.size(); ++k)
+          sum += value[k] * x[at[k]];
+        return Utilities::MPI::n_mpi_processes(comm) == 1 ? sum : Utilities::MPI::sum(sum, comm);
+      }
+    };
+
     /// The matrix as SolverCG sees it: vmult through multiply() (see there).
     struct EpetraOperator
     {
@@ -345,6 +374,13 @@ namespace dermatwin::fem
   };
 
   template <int dim>
+  struct SkinBlock<dim>::SparseFunctionals
+  {
+    SparseFunctional              uptake, rate_in, rate_out;
+    std::vector<SparseFunctional> role_amount, region_amount;
+  };
+
+  template <int dim>
   SkinBlock<dim>::SkinBlock(const BlockSetup &setup)
     : setup_((check_block_setup(setup, dim), setup))
     , triangulation_(setup.communicator)
@@ -508,6 +544,7 @@ namespace dermatwin::fem
     for (LA::MPI::Vector *v : {&step_rhs_, &step_delta_, &step_u_theta_, &operator_u_, &rates_residual_})
       v->reinit(owned_, setup_.communicator);
     operator_u_ready_ = false;
+    to_blood_ready_   = false;
 
     // DoFs on the top face (z = 0) and the bottom face.
     const double thickness = setup_.layers.total_thickness_cm();
@@ -603,6 +640,7 @@ namespace dermatwin::fem
 
     operator_full_.reinit(pattern_);
     operator_u_ready_ = false;
+    to_blood_ready_   = false;
     mass_c_.reinit(pattern_);
     operator_c_.reinit(pattern_);
     for (LA::MPI::Vector *v :
@@ -727,6 +765,13 @@ namespace dermatwin::fem
     for (auto *functionals : {&role_amount_, &region_amount_})
       for (LA::MPI::Vector &v : *functionals)
         v.compress(VectorOperation::insert);
+    sparse_         = std::make_unique<SparseFunctionals>();
+    sparse_->uptake = SparseFunctional(uptake_);
+    for (const LA::MPI::Vector &v : role_amount_)
+      sparse_->role_amount.emplace_back(v);
+    for (const LA::MPI::Vector &v : region_amount_)
+      sparse_->region_amount.emplace_back(v);
+    to_blood_ready_ = false;
     // DoFs of no active cell (a removed or not yet applied patch) are frozen.
     for (const auto i : owned_)
       if (!active_dofs_.is_element(i))
@@ -907,6 +952,7 @@ namespace dermatwin::fem
     else
       ghosted_ = u_;
     operator_u_ready_ = false;
+    to_blood_ready_   = false;
   }
 
   template <int dim>
@@ -1124,7 +1170,8 @@ namespace dermatwin::fem
   {
     if (!dissolving_.at(p))
       return 0.;
-    return source_total_mg_per_h_[p] - dispersion_[p].dissolution_rate_per_h * (region_amount_[p] * u);
+    return source_total_mg_per_h_[p] -
+           dispersion_[p].dissolution_rate_per_h * sparse_->region_amount[p](u, setup_.communicator);
   }
 
   template <int dim>
@@ -1176,7 +1223,7 @@ namespace dermatwin::fem
     LA::MPI::Vector &u_theta = step_u_theta_;
     copy_owned(u_, u_theta);
     u_theta.add(theta, delta);
-    absorbed_mg_ += h_h * (uptake_ * u_theta);
+    absorbed_mg_ += h_h * sparse_->uptake(u_theta, setup_.communicator);
     for (unsigned int p = 0; p < dissolving_.size(); ++p)
       dispersed_mg_[p] -= h_h * dissolution_rate_mg_per_h(p, u_theta);
     if (setup_.fixed_top_concentration)
@@ -1399,13 +1446,13 @@ namespace dermatwin::fem
   template <int dim>
   double SkinBlock<dim>::amount_mg(const LayerRole role) const
   {
-    return role_amount_[int(role)] * u_;
+    return sparse_->role_amount[int(role)](u_, setup_.communicator);
   }
 
   template <int dim>
   double SkinBlock<dim>::patch_amount_mg(const unsigned int p) const
   {
-    return applied_.at(p) ? region_amount_[p] * u_ : 0.;
+    return applied_.at(p) ? sparse_->region_amount[p](u_, setup_.communicator) : 0.;
   }
 
   template <int dim>
@@ -1433,6 +1480,8 @@ namespace dermatwin::fem
             condense(*l);
             solve_mass(*z, *l);
           }
+        sparse_->rate_in    = SparseFunctional(rate_in_);
+        sparse_->rate_out   = SparseFunctional(rate_out_);
         rate_weights_ready_ = true;
       }
     LA::MPI::Vector &r = rates_residual_;
@@ -1442,18 +1491,23 @@ namespace dermatwin::fem
 
     Rates rates;
     rates.to_blood  = to_blood_mg_per_h();
-    rates.into_skin = rate_in_ * r + (setup_.fixed_top_concentration ? operator_top_ * u_ : 0.);
+    rates.into_skin = sparse_->rate_in(r, comm) + (setup_.fixed_top_concentration ? operator_top_ * u_ : 0.);
     // Drug that dissolves leaves the dispersed phase, not the dissolved one.
     for (unsigned int p = 0; p < dissolving_.size(); ++p)
       rates.into_skin += dissolution_rate_mg_per_h(p);
-    rates.out       = rate_out_ * r - (setup_.sink_bottom ? operator_bottom_ * u_ : 0.);
+    rates.out       = sparse_->rate_out(r, comm) - (setup_.sink_bottom ? operator_bottom_ * u_ : 0.);
     return rates;
   }
 
   template <int dim>
   double SkinBlock<dim>::to_blood_mg_per_h() const
   {
-    return uptake_ * u_;
+    if (!to_blood_ready_)
+      {
+        to_blood_mg_per_h_ = sparse_->uptake(u_, setup_.communicator);
+        to_blood_ready_    = true;
+      }
+    return to_blood_mg_per_h_;
   }
 
   template <int dim>

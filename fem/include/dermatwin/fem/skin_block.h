@@ -342,6 +342,15 @@ namespace dermatwin::fem
     /// the Dirichlet-row terms), so rates() needs no solve.
     mutable dealii::TrilinosWrappers::MPI::Vector rate_in_, rate_out_;
     mutable bool                                  rate_weights_ready_ = false;
+    /// The functionals above by their nonzero entries (fem/src/skin_block.cc):
+    /// most live on one or two layers, and a dense dot product with u reads
+    /// two whole vectors.
+    struct SparseFunctionals;
+    std::unique_ptr<SparseFunctionals> sparse_;
+    /// uptake . u for the current u (to_blood_mg_per_h; the step after an
+    /// output row needs it again); invalidated with operator_u_ready_.
+    mutable double to_blood_mg_per_h_ = 0;
+    mutable bool   to_blood_ready_    = false;
     dealii::TrilinosWrappers::PreconditionJacobi  mass_jacobi_;
     /// Ordering and symbolic analysis shared by the Cholesky factorisations
     /// (they all have pattern_), started on a worker thread as soon as the
