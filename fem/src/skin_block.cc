@@ -81,10 +81,9 @@ namespace dermatwin::fem
       std::vector<unsigned int> at;
       std::vector<double>       value;
 
-      explicit SparseFunctional(const LA::MPI::Vector &dense = {})
+      SparseFunctional() = default;
+      explicit SparseFunctional(const LA::MPI::Vector &dense)
       {
-        if (dense.size() == 0)
-          return;
         const Epetra_MultiVector &v = dense.trilinos_vector();
         for (int k = 0; k < v.MyLength(); ++k)
           if (v[0][k] != 0.)
@@ -664,7 +663,8 @@ namespace dermatwin::fem
     Vector<double>     uptake(n), amount(n), source(n);
     // On one rank without hanging nodes (every constraint a homogeneous
     // line) the cell matrices go straight into the CSR rows: the same sums
-    // as the deal.II calls below, in the same order, a third of the time.
+    // as the deal.II calls below, in the same order, without Epetra's map
+    // lookups for every entry of every matrix.
     std::optional<internal::CellMatrixScatter> scatter;
     std::vector<bool>                          constrained;
     if (!has_hanging_ && internal::CellMatrixScatter::applicable({&operator_full_, &mass_c_, &operator_c_}))
