@@ -51,9 +51,22 @@ namespace dermatwin::fem::internal
   }
 
   CellMatrixScatter::CellMatrixScatter(const std::vector<dealii::TrilinosWrappers::SparseMatrix *> &matrices)
+    : CellMatrixScatter((applicable({matrices.begin(), matrices.end()}) ?
+                           matrices :
+                           throw std::logic_error("CellMatrixScatter: the matrices must share one pattern on one rank")),
+                        Checked{})
+  {}
+
+  std::optional<CellMatrixScatter>
+  CellMatrixScatter::create(const std::vector<dealii::TrilinosWrappers::SparseMatrix *> &matrices)
   {
     if (!applicable({matrices.begin(), matrices.end()}))
-      throw std::logic_error("CellMatrixScatter: the matrices must share one pattern on one rank");
+      return std::nullopt;
+    return CellMatrixScatter(matrices, Checked{});
+  }
+
+  CellMatrixScatter::CellMatrixScatter(const std::vector<dealii::TrilinosWrappers::SparseMatrix *> &matrices, Checked)
+  {
     const Epetra_CrsGraph &graph  = matrices.front()->trilinos_matrix().Graph();
     const int              n_rows = graph.NumMyRows();
     row_columns_.resize(n_rows);

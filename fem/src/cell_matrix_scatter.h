@@ -6,6 +6,7 @@
 #include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 
+#include <optional>
 #include <vector>
 
 namespace dermatwin::fem::internal
@@ -36,6 +37,11 @@ namespace dermatwin::fem::internal
     /// Throws std::logic_error unless applicable(@p matrices).
     explicit CellMatrixScatter(const std::vector<dealii::TrilinosWrappers::SparseMatrix *> &matrices);
 
+    /// The scatter for @p matrices if applicable(@p matrices), else none
+    /// (one check: the constructor's would walk the pattern again).
+    static std::optional<CellMatrixScatter>
+    create(const std::vector<dealii::TrilinosWrappers::SparseMatrix *> &matrices);
+
     /// Finds the positions of the entries (dofs[i], dofs[j]) of a cell.
     void locate(const std::vector<dealii::types::global_dof_index> &dofs);
 
@@ -54,6 +60,11 @@ namespace dermatwin::fem::internal
                          const std::vector<bool> &constrained);
 
   private:
+    struct Checked
+    {};
+    /// For matrices known to be applicable().
+    CellMatrixScatter(const std::vector<dealii::TrilinosWrappers::SparseMatrix *> &matrices, Checked);
+
     /// Per matrix, the values of each row.
     std::vector<std::vector<double *>> row_values_;
     /// The column indices (local) of each row, and their number.

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "csr_product.h"
 
+#include "two_threads.h"
+
 #include <Epetra_BlockMap.h>
 #include <Epetra_Comm.h>
 #include <Epetra_CrsGraph.h>
 
 #include <algorithm>
 #include <stdexcept>
-#include <thread>
 
 namespace dermatwin::fem::internal
 {
@@ -24,9 +25,21 @@ namespace dermatwin::fem::internal
   }
 
   CsrProduct::CsrProduct(const Epetra_CrsMatrix &A)
+    : CsrProduct(applicable(A) ? A :
+                                 throw std::logic_error(
+                                   "CsrProduct: the matrix must live on one rank in contiguous CSR storage"),
+                 Checked{})
+  {}
+
+  std::unique_ptr<CsrProduct> CsrProduct::create(const Epetra_CrsMatrix &A)
   {
     if (!applicable(A))
-      throw std::logic_error("CsrProduct: the matrix must live on one rank in contiguous CSR storage");
+      return nullptr;
+    return std::unique_ptr<CsrProduct>(new CsrProduct(A, Checked{}));
+  }
+
+  CsrProduct::CsrProduct(const Epetra_CrsMatrix &A, Checked)
+  {
     int    *offsets = nullptr, *columns = nullptr;
     double *values  = nullptr;
     const_cast<Epetra_CrsMatrix &>(A).ExtractCrsDataPointers(offsets, columns, values);
@@ -34,9 +47,8 @@ namespace dermatwin::fem::internal
     start_  = offsets;
     column_ = columns;
     value_  = values;
-    // Two threads pay only on large matrices (a thread start costs tens of
-    // microseconds); the arithmetic is the same either way.
-    two_threads_ = start_[n_rows_] > 200000 && std::thread::hardware_concurrency() > 1;
+    // The arithmetic is the same on one thread or two.
+    two_threads_ = two_threads_pay(std::size_t(start_[n_rows_]));
     split_       = int(std::lower_bound(start_, start_ + n_rows_, start_[n_rows_] / 2) - start_);
   }
 
@@ -57,13 +69,8 @@ namespace dermatwin::fem::internal
       throw std::logic_error("CsrProduct::multiply: vectors must be distinct and of the matrix's size");
     const double *in  = x[0];
     double       *out = y[0];
-    if (two_threads_)
-      {
-        std::thread other([&] { rows(split_, n_rows_, in, out); });
-        rows(0, split_, in, out);
-        other.join();
-      }
-    else
-      rows(0, n_rows_, in, out);
+    run_in_two_parts(two_threads_, [&](const int part) {
+      part == 0 ? rows(0, split_, in, out) : rows(split_, n_rows_, in, out);
+    });
   }
 } // namespace dermatwin::fem::internal

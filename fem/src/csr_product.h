@@ -5,7 +5,7 @@
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
 
-#include <vector>
+#include <memory>
 
 namespace dermatwin::fem::internal
 {
@@ -25,10 +25,16 @@ namespace dermatwin::fem::internal
     static bool applicable(const Epetra_CrsMatrix &A);
     /// Throws std::logic_error unless applicable(@p A).
     explicit CsrProduct(const Epetra_CrsMatrix &A);
+    /// The product for @p A if applicable(@p A), else none (one check).
+    static std::unique_ptr<CsrProduct> create(const Epetra_CrsMatrix &A);
     /// y = A x (x and y distinct, of the matrix's size).
     void multiply(const Epetra_MultiVector &x, Epetra_MultiVector &y) const;
 
   private:
+    struct Checked
+    {};
+    /// For a matrix known to be applicable().
+    CsrProduct(const Epetra_CrsMatrix &A, Checked);
     void rows(int begin, int end, const double *x, double *y) const;
     int           n_rows_ = 0;
     const int    *start_  = nullptr; ///< row offsets (n_rows_ + 1)

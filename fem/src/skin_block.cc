@@ -666,10 +666,11 @@ namespace dermatwin::fem
     // as the deal.II calls below, in the same order, without Epetra's map
     // lookups for every entry of every matrix.
     std::optional<internal::CellMatrixScatter> scatter;
-    std::vector<bool>                          constrained;
-    if (!has_hanging_ && internal::CellMatrixScatter::applicable({&operator_full_, &mass_c_, &operator_c_}))
+    if (!has_hanging_)
+      scatter = internal::CellMatrixScatter::create({&operator_full_, &mass_c_, &operator_c_});
+    std::vector<bool> constrained;
+    if (scatter)
       {
-        scatter.emplace(std::vector<LA::SparseMatrix *>{&operator_full_, &mass_c_, &operator_c_});
         constrained.resize(dof_handler_.n_dofs());
         for (types::global_dof_index i = 0; i < constrained.size(); ++i)
           constrained[i] = constraints_.is_constrained(i);
@@ -754,9 +755,7 @@ namespace dermatwin::fem
       }
     for (LA::SparseMatrix *m : {&operator_full_, &mass_c_, &operator_c_})
       m->compress(VectorOperation::add);
-    operator_product_.reset();
-    if (internal::CsrProduct::applicable(operator_full_.trilinos_matrix()))
-      operator_product_ = std::make_unique<internal::CsrProduct>(operator_full_.trilinos_matrix());
+    operator_product_ = internal::CsrProduct::create(operator_full_.trilinos_matrix());
     for (LA::MPI::Vector *v :
          {&mass_top_, &operator_top_, &mass_bottom_, &operator_bottom_, &uptake_, &source_})
       v->compress(VectorOperation::insert);

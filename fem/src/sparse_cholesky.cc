@@ -2,6 +2,7 @@
 #include "sparse_cholesky.h"
 
 #include "huge_pages.h"
+#include "two_threads.h"
 
 #include <Epetra_Comm.h>
 #include <Epetra_Map.h>
@@ -637,17 +638,8 @@ namespace dermatwin::fem::internal
     if (b.MyLength() != n || x.MyLength() != n)
       throw std::logic_error("SparseCholesky::solve: vector length differs from the matrix size");
     // Two threads pay only on large factors; the arithmetic is the same either way.
-    const bool two_threads = entries_ > 200000 && std::thread::hardware_concurrency() > 1;
-    auto       both        = [two_threads](const auto &task) {
-      if (two_threads)
-        {
-          std::thread other(task, 1);
-          task(0);
-          other.join();
-        }
-      else
-        task(0), task(1);
-    };
+    const bool two_threads = two_threads_pay(entries_);
+    auto       both        = [two_threads](const auto &task) { run_in_two_parts(two_threads, task); };
     double *y = work_.data();
     for (int j = 0; j < n; ++j)
       y[j] = b[0][original_[j]];
